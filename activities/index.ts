@@ -1,0 +1,12 @@
+import { createDeliveryActivities } from './delivery.js';
+import type { ActivityDeps } from './deps.js';
+
+export type { ActivityDeps } from './deps.js';
+export type { AttemptOutcome, DeliveryPlan } from './delivery.js';
+
+/** Every activity the worker registers, built over injected dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createDeliveryActivities(deps),
+  };
+}

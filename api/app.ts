@@ -1,0 +1,69 @@
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import type { Logger } from '../src/logger.js';
+import type { createServices } from '../src/services/index.js';
+import type { AppState } from './context.js';
+import { authMiddleware } from './middleware/auth.js';
+import { jsonBody } from './middleware/body.js';
+import { errorMiddleware } from './middleware/errors.js';
+import { requestIdMiddleware } from './middleware/request-id.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { eventRoutes } from './routes/events.js';
+
+export const API_BASE = '/manage/v1/webhooks';
+
+export interface AppDeps {
+  services: ReturnType<typeof createServices>;
+  logger: Logger;
+  maxBodyBytes: number;
+  /** Readiness probe: resolves when the database and Temporal answer. */
+  ready?: () => Promise<void>;
+}
+
+/** The Koa application: one error middleware first, then request ids, body, auth and routes. */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>();
+  app.proxy = false;
+  app.silent = true;
+
+  app.use(requestIdMiddleware);
+  app.use(errorMiddleware(deps.logger));
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.info(
+      { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+
+  const ops = new Router<AppState>();
+  ops.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  ops.get('/readyz', async (ctx) => {
+    try {
+      await deps.ready?.();
+      ctx.body = { status: 'ready' };
+    } catch (err) {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', reason: (err as Error).message };
+    }
+  });
+  app.use(ops.routes());
+
+  const api = new Router<AppState>({ prefix: API_BASE });
+  api.use(async (ctx, next) => {
+    ctx.state.services = deps.services();
+    await next();
+  });
+  api.use(jsonBody(deps.maxBodyBytes));
+  api.use(authMiddleware);
+  for (const routes of [endpointRoutes(), eventRoutes(), deliveryRoutes()]) {
+    api.use(routes.routes(), routes.allowedMethods({ throw: true }));
+  }
+  app.use(api.routes());
+  app.use(api.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,55 @@
+import type { Next } from 'koa';
+import type { z } from 'zod';
+import { invalid, type ValidationIssue } from '../../src/services/errors.js';
+import type { AppContext } from '../context.js';
+
+type Part = 'body' | 'query' | 'params';
+
+/** zod issues as 422 `detail` items, `loc` starting with the part of the request. */
+export function toValidationIssues(part: Part, error: z.ZodError): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  for (const issue of error.issues) {
+    const base: (string | number)[] = [part, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ loc: [...base, key], msg: 'unknown field', type: 'extra_forbidden' });
+    } else {
+      out.push({ loc: base, msg: issue.message, type: issue.code });
+    }
+  }
+  return out;
+}
+
+/** Parses one part of the request with a zod schema, or throws a 422. */
+export function parsePart<S extends z.ZodType>(part: Part, schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value ?? (part === 'body' ? undefined : {}));
+  if (!result.success) throw invalid('request validation failed', toValidationIssues(part, result.error));
+  return result.data;
+}
+
+export interface Validated<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+}
+
+/**
+ * Validates body, query and path parameters, then calls the handler with the parsed values;
+ * handlers never touch the raw request.
+ */
+export function validated<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodType<Record<string, never>>,
+  P extends z.ZodType = z.ZodType<Record<string, string>>,
+>(
+  schemas: { body?: B; query?: Q; params?: P },
+  handler: (ctx: AppContext, input: Validated<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<void>,
+) {
+  return async (ctx: AppContext, _next: Next) => {
+    const input = {
+      body: schemas.body ? parsePart('body', schemas.body, ctx.state.body) : undefined,
+      query: schemas.query ? parsePart('query', schemas.query, ctx.query) : {},
+      params: schemas.params ? parsePart('params', schemas.params, ctx.params) : ctx.params,
+    } as Validated<z.infer<B>, z.infer<Q>, z.infer<P>>;
+    await handler(ctx, input);
+  };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** `limit`, `starting_after`, `ending_before` and `cursor` (an alias of `starting_after`). */
+export const PaginationQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: z.string().max(64).optional(),
+  ending_before: z.string().max(64).optional(),
+  cursor: z.string().max(64).optional(),
+});
+
+export function pageRequest(q: z.infer<typeof PaginationQuerySchema>) {
+  return { limit: q.limit, startingAfter: q.starting_after ?? q.cursor, endingBefore: q.ending_before };
+}
+
+export const IdParamsSchema = z.object({ id: z.string().min(1).max(64) });
+
+/** A JSON object of bounded size, for `metadata` and event `data`. */
+export const JsonObjectSchema = z.record(z.string().max(200), z.unknown());
+
+export const listEnvelope = <T extends z.ZodType>(item: T) =>
+  z.object({
+    object: z.literal('list'),
+    data: z.array(item),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+  });

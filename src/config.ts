@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const retrySchedule = z
+  .string()
+  .transform((value, ctx) => {
+    const parts = value.split(',').map((part) => part.trim()).filter(Boolean);
+    const seconds = parts.map(Number);
+    if (seconds.length === 0 || seconds.some((s) => !Number.isFinite(s) || s < 0)) {
+      ctx.addIssue({ code: 'custom', message: 'expected comma-separated non-negative seconds, e.g. "5,300,1800"' });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const encryptionKeys = z.string().transform((value, ctx) => {
+  // "kid1:base64key,kid2:base64key" — the first key encrypts, every key decrypts.
+  const keys: { id: string; key: Buffer }[] = [];
+  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [id, material] = entry.split(':');
+    const key = material ? Buffer.from(material, 'base64') : Buffer.alloc(0);
+    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: 'expected "<key id>:<base64 of 32 bytes>[,…]"' });
+      return z.NEVER;
+    }
+    keys.push({ id, key });
+  }
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  HOOKLINE_TASK_QUEUE: z.string().min(1).default('hookline'),
+  HOOKLINE_DEV_API_KEY: z
+    .string()
+    .regex(/^hk_(test|live)_[A-Za-z0-9]{16,64}$/, 'expected hk_test_ or hk_live_ followed by 16–64 letters or digits')
+    .optional(),
+  HOOKLINE_RETRY_SCHEDULE: retrySchedule.default([5, 300, 1800, 7200, 18000, 36000, 36000]),
+  HOOKLINE_MAX_RETRY_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
+  HOOKLINE_HOLD_DEADLINE_SECONDS: z.coerce.number().positive().default(7 * 24 * 3600),
+  HOOKLINE_ALLOW_PRIVATE_TARGETS: booleanFromEnv.optional(),
+  HOOKLINE_ENCRYPTION_KEYS: encryptionKeys.optional(),
+  HOOKLINE_DATA_DIR: z.string().min(1).default('.hookline'),
+  HOOKLINE_MAX_EVENT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string | undefined;
+    cliPath: string | undefined;
+  };
+  devApiKey: string | undefined;
+  retryScheduleSeconds: number[];
+  maxRetryIntervalSeconds: number;
+  holdDeadlineSeconds: number;
+  allowPrivateTargets: boolean;
+  encryptionKeys: { id: string; key: Buffer }[] | undefined;
+  dataDir: string;
+  maxEventBytes: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+/** Thrown when the environment holds a bad value; the message names each variable. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses the process environment once. A bad value stops the process with a message
+ * naming the variable.
+ * @param defaults raw values used when a variable is absent (e.g. `npm start` allows private targets)
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Record<string, string> = {}): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse({ ...defaults, ...present });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const schedule = e.HOOKLINE_RETRY_SCHEDULE;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.HOOKLINE_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL,
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    devApiKey: e.HOOKLINE_DEV_API_KEY,
+    retryScheduleSeconds: schedule,
+    maxRetryIntervalSeconds: e.HOOKLINE_MAX_RETRY_INTERVAL_SECONDS ?? Math.max(...schedule),
+    holdDeadlineSeconds: e.HOOKLINE_HOLD_DEADLINE_SECONDS,
+    allowPrivateTargets: e.HOOKLINE_ALLOW_PRIVATE_TARGETS ?? false,
+    encryptionKeys: e.HOOKLINE_ENCRYPTION_KEYS,
+    dataDir: e.HOOKLINE_DATA_DIR,
+    maxEventBytes: e.HOOKLINE_MAX_EVENT_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

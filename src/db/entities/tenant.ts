@@ -1,0 +1,14 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+const TenantSchema = defineEntity({
+  name: 'Tenant',
+  tableName: 'tenants',
+  properties: {
+    id: p.string().length(64).primary(),
+    name: p.string().length(200),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+export class Tenant extends TenantSchema.class {}
+TenantSchema.setClass(Tenant);

@@ -1,0 +1,137 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
+import { isAddressAllowed, type AddressPolicy } from './address-policy.js';
+
+/** Response bodies are read up to this many bytes; the rest is discarded. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface SendRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface SendResult {
+  status: number | null;
+  headers: Record<string, string>;
+  body: string | null;
+  durationMs: number;
+  error: string | null;
+  timedOut: boolean;
+}
+
+export class BlockedTargetError extends Error {
+  readonly code = 'HOOKLINE_BLOCKED_TARGET';
+}
+
+/**
+ * A DNS lookup that resolves every address of a host and refuses the call when any of them is
+ * not allowed. The socket then connects to the address that was checked, so a second, different
+ * DNS answer (rebinding) can never be used.
+ */
+function checkedLookup(policy: AddressPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, '', 0);
+      const refused = addresses.find((a) => !isAddressAllowed(a.address, policy));
+      if (refused || addresses.length === 0) {
+        return callback(new BlockedTargetError(`target ${hostname} resolves to a refused address`), '', 0);
+      }
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0]!;
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** Sends webhook requests: no redirects, a hard timeout, a capped body read, SSRF checks. */
+export class HttpSender {
+  private readonly agent: Agent;
+
+  constructor(private readonly policy: AddressPolicy) {
+    this.agent = new Agent({
+      connect: { lookup: checkedLookup(policy), timeout: 10_000 },
+      keepAliveTimeout: 10_000,
+      connections: 256,
+    });
+  }
+
+  /** POSTs once. Never throws for HTTP or network failures: they come back in the result. */
+  async send(req: SendRequest): Promise<SendResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const fail = (error: string, timedOut = false): SendResult => ({
+      status: null,
+      headers: {},
+      body: null,
+      durationMs: elapsed(),
+      error,
+      timedOut,
+    });
+
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return fail('invalid URL');
+    }
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && !isAddressAllowed(literal, this.policy)) {
+      return fail(`target address ${literal} is refused`);
+    }
+
+    const signal = AbortSignal.timeout(req.timeoutMs);
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.agent,
+        signal,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      });
+      const body = await readCapped(res.body, MAX_RESPONSE_BYTES);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return { status: res.statusCode, headers, body, durationMs: elapsed(), error: null, timedOut: false };
+    } catch (err) {
+      const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
+      const timedOut =
+        signal.aborted || e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
+      if (timedOut) return fail(`timed out after ${req.timeoutMs} ms`, true);
+      if (e instanceof BlockedTargetError || e.cause instanceof BlockedTargetError) {
+        return fail((e instanceof BlockedTargetError ? e : (e.cause as Error)).message);
+      }
+      return fail(describeNetworkError(e));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }, cap: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const room = cap - size;
+    if (room <= 0) break;
+    chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    size += Math.min(chunk.length, room);
+    if (size >= cap) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function describeNetworkError(e: Error & { code?: string; cause?: { code?: string; message?: string } }): string {
+  const code = e.code ?? e.cause?.code;
+  const message = e.cause?.message ?? e.message;
+  return code ? `${code}: ${message}` : message;
+}

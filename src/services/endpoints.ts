@@ -1,0 +1,197 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js';
+import { newId } from '../ids.js';
+import { generateSigningSecret, type SecretBox } from '../delivery/secrets.js';
+import type { DeliveryWorkflows } from '../temporal/client.js';
+import type { Actor } from './actor.js';
+import { audit } from './audit.js';
+import { invalid, notFound } from './errors.js';
+import { pageQuery, toPage, type Page, type PageRequest } from './pagination.js';
+
+export interface EndpointCreateInput {
+  url: string;
+  name?: string | null | undefined;
+  description?: string | null | undefined;
+  event_types?: string[] | undefined;
+  headers?: Record<string, string> | undefined;
+  timeout_seconds?: number | undefined;
+  status?: EndpointStatus | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  rate_limit_per_second?: number | null | undefined;
+  secret?: string | undefined;
+}
+
+export interface EndpointUpdateInput {
+  url?: string | undefined;
+  name?: string | null | undefined;
+  description?: string | null | undefined;
+  event_types?: string[] | undefined;
+  headers?: Record<string, string> | undefined;
+  timeout_seconds?: number | undefined;
+  status?: EndpointStatus | undefined;
+  active?: boolean | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  rate_limit_per_second?: number | null | undefined;
+}
+
+export interface EndpointListFilter extends PageRequest {
+  status?: EndpointStatus | undefined;
+  eventType?: string | undefined;
+}
+
+export interface EndpointServiceDeps {
+  em: EntityManager;
+  secretBox: SecretBox;
+  workflows: DeliveryWorkflows;
+}
+
+/** Scoped lookup: another tenant's or environment's endpoint, or a deleted one, does not exist. */
+export async function findEndpoint(em: EntityManager, actor: Actor, id: string): Promise<Endpoint> {
+  const endpoint = await em.findOne(Endpoint, {
+    id,
+    tenantId: actor.tenantId,
+    environment: actor.environment,
+    deletedAt: null,
+  });
+  if (!endpoint) throw notFound('endpoint');
+  return endpoint;
+}
+
+function checkUrlForEnvironment(url: string, actor: Actor, loc: (string | number)[]): void {
+  if (actor.environment === 'live' && !url.startsWith('https://')) {
+    throw invalid('live endpoints must use https', [{ loc, msg: 'live endpoints must use https://', type: 'value_error.url.scheme' }]);
+  }
+}
+
+/** Endpoint management: every call is scoped to the actor's tenant and environment. */
+export function createEndpointService({ em, secretBox, workflows }: EndpointServiceDeps) {
+  return {
+    async list(actor: Actor, filter: EndpointListFilter): Promise<Page<Endpoint>> {
+      const q = pageQuery(filter);
+      const where: Record<string, unknown> = {
+        ...q.where,
+        tenantId: actor.tenantId,
+        environment: actor.environment,
+        deletedAt: null,
+      };
+      if (filter.status) where.status = filter.status;
+      if (filter.eventType) {
+        const prefixes = [filter.eventType, '*'];
+        const parts = filter.eventType.split('.');
+        for (let i = parts.length - 1; i > 0; i--) prefixes.push(`${parts.slice(0, i).join('.')}.*`);
+        // An empty filter (all events) is stored as ["*"], which is among the prefixes.
+        where.$or = prefixes.map((p) => ({ eventTypes: { $contains: [p] } }));
+      }
+      const rows = await em.find(Endpoint, where, { orderBy: { id: q.order }, limit: q.take });
+      return toPage(rows, filter);
+    },
+
+    get: (actor: Actor, id: string) => findEndpoint(em, actor, id),
+
+    /** Creates an endpoint; the plaintext secret is returned once, beside it. */
+    async create(actor: Actor, input: EndpointCreateInput): Promise<{ endpoint: Endpoint; secret: string }> {
+      checkUrlForEnvironment(input.url, actor, ['body', 'url']);
+      const secret = input.secret ?? generateSigningSecret();
+      const status = input.status ?? 'active';
+      const endpoint = em.create(Endpoint, {
+        id: newId('endpoint'),
+        tenantId: actor.tenantId,
+        environment: actor.environment,
+        name: input.name ?? null,
+        url: input.url,
+        description: input.description ?? null,
+        eventTypes: input.event_types && input.event_types.length > 0 ? input.event_types : ['*'],
+        headers: input.headers ?? {},
+        timeoutSeconds: input.timeout_seconds ?? 10,
+        status,
+        disabledReason: status === 'disabled' ? 'manual' : null,
+        pausedAt: status === 'paused' ? new Date() : null,
+        verification: { status: 'pending', verified_at: null, reason: null },
+        metadata: input.metadata ?? {},
+        rateLimitPerSecond: input.rate_limit_per_second ?? null,
+        secretSealed: secretBox.encrypt(secret),
+        previousSecretSealed: null,
+        previousSecretExpiresAt: null,
+        deletedAt: null,
+      });
+      const { secret: _omitted, ...changes } = input;
+      audit(em, actor, { action: 'endpoint.created', resourceType: 'endpoint', resourceId: endpoint.id, changes });
+      await em.flush();
+      return { endpoint, secret };
+    },
+
+    /**
+     * Partial update. A status change reaches the endpoint's in-flight deliveries: paused holds
+     * them, active releases them at once, disabled ends them as `failed`.
+     */
+    async update(actor: Actor, id: string, input: EndpointUpdateInput): Promise<Endpoint> {
+      const endpoint = await findEndpoint(em, actor, id);
+      if (input.status !== undefined && input.active !== undefined && (input.status === 'active') !== input.active) {
+        throw invalid('status and active disagree', [
+          { loc: ['body', 'active'], msg: 'contradicts "status"', type: 'value_error.conflict' },
+        ]);
+      }
+      const nextStatus = input.status ?? (input.active === undefined ? undefined : input.active ? 'active' : 'disabled');
+      if (input.url !== undefined) {
+        checkUrlForEnvironment(input.url, actor, ['body', 'url']);
+        endpoint.url = input.url;
+      }
+      if (input.name !== undefined) endpoint.name = input.name;
+      if (input.description !== undefined) endpoint.description = input.description;
+      if (input.event_types !== undefined) endpoint.eventTypes = input.event_types.length > 0 ? input.event_types : ['*'];
+      if (input.headers !== undefined) endpoint.headers = input.headers;
+      if (input.timeout_seconds !== undefined) endpoint.timeoutSeconds = input.timeout_seconds;
+      if (input.metadata !== undefined) endpoint.metadata = input.metadata;
+      if (input.rate_limit_per_second !== undefined) endpoint.rateLimitPerSecond = input.rate_limit_per_second;
+
+      const previousStatus = endpoint.status;
+      const statusChanged = nextStatus !== undefined && nextStatus !== previousStatus;
+      let stopped: string[] = [];
+      if (statusChanged) {
+        endpoint.status = nextStatus;
+        endpoint.pausedAt = nextStatus === 'paused' ? new Date() : null;
+        endpoint.disabledReason = nextStatus === 'disabled' ? 'manual' : null;
+        if (nextStatus === 'disabled') {
+          const pending = await em.find(Delivery, { endpointId: endpoint.id, status: 'pending' }, { fields: ['id'] });
+          stopped = pending.map((d) => d.id);
+          await em.nativeUpdate(
+            Delivery,
+            { endpointId: endpoint.id, status: 'pending' },
+            { status: 'failed', failureReason: 'endpoint_disabled', nextAttemptAt: null },
+          );
+        }
+      }
+      audit(em, actor, {
+        action: 'endpoint.updated',
+        resourceType: 'endpoint',
+        resourceId: endpoint.id,
+        changes: { ...input, ...(statusChanged && { status: { from: previousStatus, to: nextStatus } }) },
+      });
+      await em.flush();
+
+      if (statusChanged) await signalInFlight(em, workflows, endpoint.id, nextStatus, stopped);
+      return endpoint;
+    },
+  };
+}
+
+/** Tells the endpoint's in-flight delivery workflows about a status change. */
+async function signalInFlight(
+  em: EntityManager,
+  workflows: DeliveryWorkflows,
+  endpointId: string,
+  status: EndpointStatus,
+  stopped: string[],
+): Promise<void> {
+  // A disabled endpoint's deliveries are already `failed` in the database; waking them makes
+  // their workflows notice now instead of after their backoff.
+  const ids =
+    status === 'disabled'
+      ? stopped
+      : (await em.find(Delivery, { endpointId, status: 'pending' }, { fields: ['id'] })).map((d) => d.id);
+  const signal = status === 'paused' ? 'pause' : status === 'active' ? 'resume' : 'attemptNow';
+  const batch = 50;
+  for (let i = 0; i < ids.length; i += batch) {
+    await Promise.all(ids.slice(i, i + batch).map((id) => workflows.signal(id, signal).catch(() => false)));
+  }
+}

@@ -1,0 +1,28 @@
+/** Newest-first keyset pagination over prefixed ULIDs, stable while rows are being inserted. */
+export interface PageRequest {
+  limit: number;
+  startingAfter?: string | undefined;
+  endingBefore?: string | undefined;
+}
+
+export interface Page<T> {
+  data: T[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+/** The id condition and order of a page query. */
+export function pageQuery(req: PageRequest): { where: Record<string, unknown>; order: 'asc' | 'desc'; take: number } {
+  if (req.endingBefore) return { where: { id: { $gt: req.endingBefore } }, order: 'asc', take: req.limit + 1 };
+  if (req.startingAfter) return { where: { id: { $lt: req.startingAfter } }, order: 'desc', take: req.limit + 1 };
+  return { where: {}, order: 'desc', take: req.limit + 1 };
+}
+
+/** Turns the rows of `pageQuery` (one more than asked, to learn `hasMore`) into a page. */
+export function toPage<T extends { id: string }>(rows: T[], req: PageRequest): Page<T> {
+  const hasMore = rows.length > req.limit;
+  const kept = rows.slice(0, req.limit);
+  const data = req.endingBefore ? kept.reverse() : kept;
+  const last = data[data.length - 1];
+  return { data, hasMore, nextCursor: hasMore && last ? last.id : null };
+}

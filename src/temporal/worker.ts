@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
+
+const projectRoot = resolve(import.meta.dirname, '../..');
+export const workflowsPath = resolve(projectRoot, 'workflows/index.ts');
+export const defaultBundlePath = resolve(projectRoot, 'dist/workflow-bundle.js');
+
+/** Bundles the workflow code (deterministic sandbox code) once. */
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+}
+
+/**
+ * The pre-built bundle when `HOOKLINE_WORKFLOW_BUNDLE` names one (or `npm run build` made one and
+ * NODE_ENV is production); otherwise the workflows are bundled now.
+ */
+export async function loadWorkflowBundle(): Promise<{ code: string } | { codePath: string }> {
+  const explicit = process.env.HOOKLINE_WORKFLOW_BUNDLE;
+  if (explicit) return { codePath: explicit };
+  if (process.env.NODE_ENV === 'production' && existsSync(defaultBundlePath)) return { codePath: defaultBundlePath };
+  return bundleWorkflows();
+}
+
+export interface WorkerSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+/** A Temporal worker running Hookline's workflows and activities. */
+export async function createWorker(settings: WorkerSettings, deps: ActivityDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: settings.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    workflowBundle: await loadWorkflowBundle(),
+    activities: createActivities(deps),
+    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions ?? 200,
+    shutdownGraceTime: '30 seconds',
+  });
+  return { worker, connection };
+}
+
+const quietBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: unknown) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: unknown) => console.error(message, meta ?? ''),
+  log: () => undefined,
+};

@@ -1,0 +1,1 @@
+export { deliverWebhookWorkflow } from './deliver.js';
