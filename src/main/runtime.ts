@@ -9,6 +9,7 @@ import { loadCatalogue } from '../catalog/index.js';
 import { createServices } from '../services/index.js';
 import { connectTemporal, createDeliveryWorkflows, type TemporalSettings } from '../temporal/client.js';
 import { createWorker } from '../temporal/worker.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
 import type { Logger } from '../logger.js';
 import { createApp } from '../../api/app.js';
 
@@ -90,6 +91,7 @@ export async function startWorker(
   config: Config,
   deps: { orm: Orm; secretBox: SecretBox; temporal: TemporalSettings; logger: Logger },
 ): Promise<{ stop(): Promise<void>; done: Promise<void> }> {
+  installTemporalRuntime(deps.logger);
   const sender = new HttpSender({ allowPrivate: config.allowPrivateTargets });
   const { worker, connection } = await createWorker(deps.temporal, {
     orm: deps.orm,

@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startDevServer } from '../../src/temporal/dev-server.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { createOrm } from '../../src/db/orm.js';
+import { bundleWorkflows } from '../../src/temporal/worker.js';
+
+export interface TestEnvironment {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string;
+  namespace: string;
+  encryptionKeys: string;
+  workflowBundlePath: string;
+  embeddedDatabase: boolean;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    hookline: TestEnvironment;
+  }
+}
+
+/** A fresh database on the server of DATABASE_URL, migrated. */
+async function freshDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hookline_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Starts one Temporal dev server and one fresh database for the whole run. */
+export default async function setup(project: TestProject) {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'hookline-test-'));
+  const [devServer, bundle] = await Promise.all([
+    startDevServer({ dbFile: join(dir, 'temporal.db'), ui: true, uiPort: 20000 + Math.floor(Math.random() * 20000) }),
+    bundleWorkflows(),
+  ]);
+  const workflowBundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  const external = process.env.DATABASE_URL;
+  const database = external ? await freshDatabase(external) : undefined;
+  const embedded = external ? undefined : await startEmbeddedPostgres({});
+  const databaseUrl = database?.url ?? embedded!.url;
+  const orm = await createOrm(databaseUrl, { max: 1 });
+  await orm.migrator.up();
+  await orm.close();
+
+  const env: TestEnvironment = {
+    databaseUrl,
+    temporalAddress: devServer.address,
+    temporalUiUrl: devServer.uiUrl!,
+    namespace: devServer.namespace,
+    encryptionKeys: `test:${randomBytes(32).toString('base64')}`,
+    workflowBundlePath,
+    embeddedDatabase: !external,
+  };
+  project.provide('hookline', env);
+  console.log(
+    `test stack ready in ${Date.now() - started} ms: Temporal ${env.temporalAddress}, UI ${env.temporalUiUrl}, ` +
+      `database ${external ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite'}`,
+  );
+
+  return async () => {
+    await devServer.stop();
+    await database?.drop();
+    await embedded?.stop();
+  };
+}
