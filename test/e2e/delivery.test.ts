@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
+import { startStack, type Stack } from '../helpers/stack.js';
 import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { createEndpoint, listDeliveries as deliveriesOf, publish, waitForDeliveryStatus as waitForStatus } from '../helpers/api.js';
 
 let stack: Stack;
 const receivers: Receiver[] = [];
@@ -20,35 +21,6 @@ async function receiver(...args: Parameters<typeof startReceiver>): Promise<Rece
   const r = await startReceiver(...args);
   receivers.push(r);
   return r;
-}
-
-async function createEndpoint(tenant: Tenant, body: Record<string, unknown>) {
-  const res = await tenant.api('POST', '/endpoints', body);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; signing_secret: string };
-}
-
-async function publish(tenant: Tenant, type: string, data: Record<string, unknown>) {
-  const res = await tenant.api('POST', '/events', { type, data });
-  expect(res.status, JSON.stringify(res.body)).toBe(202);
-  return res.body as { id: string; deliveries: number };
-}
-
-async function deliveriesOf(tenant: Tenant, query = '') {
-  const res = await tenant.api('GET', `/deliveries${query}`);
-  expect(res.status).toBe(200);
-  return res.body.data as any[];
-}
-
-async function waitForStatus(tenant: Tenant, deliveryId: string, status: string, timeoutMs = 30_000) {
-  return waitFor(
-    async () => {
-      const res = await tenant.api('GET', `/deliveries/${deliveryId}`);
-      return res.body.status === status ? res.body : undefined;
-    },
-    timeoutMs,
-    `delivery ${deliveryId} to become ${status}`,
-  );
 }
 
 describe('delivery path', () => {
