@@ -7,11 +7,16 @@ import { authMiddleware } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
 import { errorMiddleware } from './middleware/errors.js';
 import { requestIdMiddleware } from './middleware/request-id.js';
+import { MANAGE_PREFIX, RouteTable } from './route-table.js';
+import { auditLogRoutes } from './routes/audit-log.js';
+import { deliveryActionRoutes } from './routes/delivery-actions.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { docsRoutes } from './routes/docs.js';
+import { endpointActionRoutes } from './routes/endpoint-actions.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { eventRoutes } from './routes/events.js';
+import { verificationRoutes } from './routes/verification.js';
 
-export const API_BASE = '/manage/v1/webhooks';
 
 export interface AppDeps {
   services: ReturnType<typeof createServices>;
@@ -22,7 +27,7 @@ export interface AppDeps {
 }
 
 /** The Koa application: one error middleware first, then request ids, body, auth and routes. */
-export function createApp(deps: AppDeps): Koa<AppState> {
+export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTable } {
   const app = new Koa<AppState>();
   app.proxy = false;
   app.silent = true;
@@ -53,17 +58,31 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   app.use(ops.routes());
 
-  const api = new Router<AppState>({ prefix: API_BASE });
+  const table = new RouteTable();
+  const api = new Router<AppState>({ prefix: MANAGE_PREFIX });
   api.use(async (ctx, next) => {
     ctx.state.services = deps.services();
     await next();
   });
   api.use(jsonBody(deps.maxBodyBytes));
   api.use(authMiddleware);
-  for (const routes of [endpointRoutes(), eventRoutes(), deliveryRoutes()]) {
+  // Route modules declare full paths from the root; they are mounted under the prefix here.
+  const modules = [
+    endpointRoutes(table),
+    endpointActionRoutes(table),
+    verificationRoutes(table),
+    eventRoutes(table),
+    deliveryRoutes(table),
+    deliveryActionRoutes(table),
+    auditLogRoutes(table),
+  ];
+  for (const routes of modules) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true }));
   }
+  const docs = docsRoutes(table);
+  app.use(docs.routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
-  return app;
+  return Object.assign(app, { routeTable: table });
+
 }

@@ -1,4 +1,7 @@
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
+
+// Monotonic within a millisecond, so rows created together (an event's fan-out) list in creation order.
+const ulid = monotonicFactory();
 
 export const ID_PREFIXES = {
   endpoint: 'ep',

@@ -1,59 +1,111 @@
 import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
-import { requireScope } from '../middleware/auth.js';
-import { validated } from '../middleware/validate.js';
+import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { presentDelivery, presentEndpoint, presentList } from '../presenters.js';
-import { pageRequest } from '../schemas/common.js';
-import { DeliveryListQuerySchema } from '../schemas/deliveries.js';
+import { listEnvelope, pageRequest } from '../schemas/common.js';
+import { DeliveryListQuerySchema, DeliverySchema } from '../schemas/deliveries.js';
 import {
   EndpointCreateSchema,
   EndpointListQuerySchema,
   EndpointParamsSchema,
+  EndpointSchema,
   EndpointUpdateSchema,
+  EndpointWithSecretSchema,
 } from '../schemas/endpoints.js';
 
-export function endpointRoutes(): Router<AppState> {
-  const router = new Router<AppState>();
-  router.use(requireScope('manage_webhooks'));
+export function endpointRoutes(table: RouteTable): Router<AppState> {
+  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
+  const route = table.on(router, WEBHOOKS_BASE);
 
-  router.get(
-    '/endpoints',
-    validated({ query: EndpointListQuerySchema }, async (ctx, { query }) => {
+  route(
+    {
+      method: 'get',
+      path: '/endpoints',
+      operationId: 'listEndpoints',
+      summary: 'List endpoints',
+      tag: 'Endpoints',
+      scope: 'manage_webhooks',
+      query: EndpointListQuerySchema,
+      responses: { 200: { description: 'A page of endpoints, newest first', schema: listEnvelope(EndpointSchema) } },
+    },
+    async (ctx, { query }) => {
       const page = await ctx.state.services.endpoints.list(ctx.state.actor!, {
         ...pageRequest(query),
         status: query.status,
         eventType: query.event_type,
       });
       ctx.body = presentList(page, presentEndpoint);
-    }),
+    },
   );
 
-  router.post(
-    '/endpoints',
-    validated({ body: EndpointCreateSchema }, async (ctx, { body }) => {
+  route(
+    {
+      method: 'post',
+      path: '/endpoints',
+      operationId: 'createEndpoint',
+      summary: 'Create an endpoint',
+      description: 'Returns the endpoint with its `signing_secret`, shown only here and on rotation.',
+      tag: 'Endpoints',
+      scope: 'manage_webhooks',
+      body: EndpointCreateSchema,
+      idempotent: true,
+      responses: { 201: { description: 'The new endpoint and its signing secret', schema: EndpointWithSecretSchema } },
+    },
+    async (ctx, { body }) => {
       const { endpoint, secret } = await ctx.state.services.endpoints.create(ctx.state.actor!, body);
       ctx.status = 201;
       ctx.body = { ...presentEndpoint(endpoint), signing_secret: secret };
-    }),
+    },
   );
 
-  router.get(
-    '/endpoints/:id',
-    validated({ params: EndpointParamsSchema }, async (ctx, { params }) => {
+  route(
+    {
+      method: 'get',
+      path: '/endpoints/:id',
+      operationId: 'getEndpoint',
+      summary: 'Get an endpoint',
+      tag: 'Endpoints',
+      scope: 'manage_webhooks',
+      params: EndpointParamsSchema,
+      responses: { 200: { description: 'The endpoint', schema: EndpointSchema } },
+    },
+    async (ctx, { params }) => {
       ctx.body = presentEndpoint(await ctx.state.services.endpoints.get(ctx.state.actor!, params.id));
-    }),
+    },
   );
 
-  router.patch(
-    '/endpoints/:id',
-    validated({ params: EndpointParamsSchema, body: EndpointUpdateSchema }, async (ctx, { params, body }) => {
+  route(
+    {
+      method: 'patch',
+      path: '/endpoints/:id',
+      operationId: 'updateEndpoint',
+      summary: 'Update an endpoint',
+      description:
+        'Partial update. `status` (or the `active` shorthand) reaches in-flight deliveries: `paused` holds them, `active` releases them, `disabled` ends them as failed.',
+      tag: 'Endpoints',
+      scope: 'manage_webhooks',
+      params: EndpointParamsSchema,
+      body: EndpointUpdateSchema,
+      responses: { 200: { description: 'The updated endpoint', schema: EndpointSchema } },
+    },
+    async (ctx, { params, body }) => {
       ctx.body = presentEndpoint(await ctx.state.services.endpoints.update(ctx.state.actor!, params.id, body));
-    }),
+    },
   );
 
-  router.get(
-    '/endpoints/:id/deliveries',
-    validated({ params: EndpointParamsSchema, query: DeliveryListQuerySchema.omit({ endpoint_id: true }) }, async (ctx, { params, query }) => {
+  route(
+    {
+      method: 'get',
+      path: '/endpoints/:id/deliveries',
+      operationId: 'listEndpointDeliveries',
+      summary: "List an endpoint's deliveries",
+      tag: 'Deliveries',
+      scope: 'manage_webhooks',
+      params: EndpointParamsSchema,
+      query: DeliveryListQuerySchema.omit({ endpoint_id: true }),
+      responses: { 200: { description: 'A page of deliveries, newest first', schema: listEnvelope(DeliverySchema) } },
+    },
+    async (ctx, { params, query }) => {
       const { services, actor } = ctx.state;
       await services.endpoints.get(actor!, params.id);
       const page = await services.deliveries.list(actor!, {
@@ -65,7 +117,7 @@ export function endpointRoutes(): Router<AppState> {
         before: query.before ? new Date(query.before) : undefined,
       });
       ctx.body = presentList(page, (d) => presentDelivery(d, services.workflows));
-    }),
+    },
   );
 
   return router;

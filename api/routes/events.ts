@@ -1,20 +1,32 @@
 import { Router } from '@koa/router';
+import { z } from 'zod';
 import type { AppState } from '../context.js';
-import { requireScope } from '../middleware/auth.js';
-import { validated } from '../middleware/validate.js';
+import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { presentDelivery, presentEvent } from '../presenters.js';
 import { IdParamsSchema } from '../schemas/common.js';
-import { EventPublishSchema } from '../schemas/events.js';
+import { DeliverySchema } from '../schemas/deliveries.js';
+import { EventAcceptedSchema, EventPublishSchema, EventSchema, EventTypeListSchema } from '../schemas/events.js';
 
-export function eventRoutes(): Router<AppState> {
-  const router = new Router<AppState>();
+export function eventRoutes(table: RouteTable): Router<AppState> {
+  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
+  const route = table.on(router, WEBHOOKS_BASE);
 
-  router.post(
-    '/events',
-    requireScope('publish_events'),
-    validated({ body: EventPublishSchema }, async (ctx, { body }) => {
-      const key = ctx.get('idempotency-key') || undefined;
-      const result = await ctx.state.services.events.publish(ctx.state.actor!, body, key);
+  route(
+    {
+      method: 'post',
+      path: '/events',
+      operationId: 'publishEvent',
+      summary: 'Publish an event',
+      description:
+        'Fans the event out to every endpoint of the tenant and environment that subscribes to its type. Idempotent by `Idempotency-Key` or by the event `id`.',
+      tag: 'Events',
+      scope: 'publish_events',
+      body: EventPublishSchema,
+      idempotent: true,
+      responses: { 202: { description: 'Accepted; deliveries are under way', schema: EventAcceptedSchema } },
+    },
+    async (ctx, { body }) => {
+      const result = await ctx.state.services.events.publish(ctx.state.actor!, body);
       ctx.status = 202;
       if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
       ctx.body = {
@@ -24,27 +36,46 @@ export function eventRoutes(): Router<AppState> {
         created_at: result.event.createdAt.toISOString(),
         deliveries: result.deliveries,
       };
-    }),
+    },
   );
 
-  router.get(
-    '/events/:id',
-    requireScope('manage_webhooks'),
-    validated({ params: IdParamsSchema }, async (ctx, { params }) => {
+  route(
+    {
+      method: 'get',
+      path: '/events/:id',
+      operationId: 'getEvent',
+      summary: 'Get an event and its deliveries',
+      tag: 'Events',
+      scope: 'manage_webhooks',
+      params: IdParamsSchema,
+      responses: { 200: { description: 'The event', schema: EventSchema.extend({ deliveries: z.array(DeliverySchema) }) } },
+    },
+    async (ctx, { params }) => {
       const { services, actor } = ctx.state;
       const { event, deliveries } = await services.events.get(actor!, params.id);
       ctx.body = { ...presentEvent(event), deliveries: deliveries.map((d) => presentDelivery(d, services.workflows)) };
-    }),
+    },
   );
 
-  router.get('/event-types', requireScope('manage_webhooks'), async (ctx) => {
-    ctx.body = {
-      object: 'list',
-      data: ctx.state.services.catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
-      has_more: false,
-      next_cursor: null,
-    };
-  });
+  route(
+    {
+      method: 'get',
+      path: '/event-types',
+      operationId: 'listEventTypes',
+      summary: 'List event types',
+      tag: 'Events',
+      scope: 'manage_webhooks',
+      responses: { 200: { description: 'The event-type catalogue', schema: EventTypeListSchema } },
+    },
+    async (ctx) => {
+      ctx.body = {
+        object: 'list',
+        data: ctx.state.services.catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
+        has_more: false,
+        next_cursor: null,
+      };
+    },
+  );
 
   return router;
 }

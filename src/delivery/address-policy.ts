@@ -38,17 +38,26 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
-/** The IPv4 address inside an IPv4-mapped or IPv4-compatible IPv6 address, if any. */
+const fromHexPair = (hiHex: string, loHex: string) => {
+  const hi = parseInt(hiHex, 16);
+  const lo = parseInt(loHex, 16);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+};
+
+/**
+ * The IPv4 address carried inside an IPv6 address, if any: IPv4-mapped (`::ffff:a.b.c.d`),
+ * IPv4-translated (`::ffff:0:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96`)
+ * and 6to4 (`2002:AABB:CCDD::/48`), in dotted or hex spelling.
+ */
 function embeddedIPv4(address: string): string | undefined {
   const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|::ffff:0:|::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  const prefix = '(?:::ffff:|::ffff:0:|::|64:ff9b::)';
+  const dotted = new RegExp(`^${prefix}(\\d+\\.\\d+\\.\\d+\\.\\d+)$`).exec(lower);
   if (dotted?.[1]) return dotted[1];
-  const hex = /^(?:::ffff:|::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex?.[1] && hex[2]) {
-    const hi = parseInt(hex[1], 16);
-    const lo = parseInt(hex[2], 16);
-    return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
-  }
+  const hex = new RegExp(`^${prefix}([0-9a-f]{1,4}):([0-9a-f]{1,4})$`).exec(lower);
+  if (hex?.[1] && hex[2]) return fromHexPair(hex[1], hex[2]);
+  const sixToFour = /^2002:([0-9a-f]{1,4}):([0-9a-f]{1,4})(?::|$)/.exec(lower);
+  if (sixToFour?.[1] && sixToFour[2]) return fromHexPair(sixToFour[1], sixToFour[2]);
   return undefined;
 }
 

@@ -53,13 +53,13 @@ export function createEventService({ em, workflows, catalogue, logger }: EventSe
      * Records an event and one delivery per subscribed endpoint in one transaction, then starts
      * the delivery workflows. Disabled endpoints get a `failed` delivery that is never attempted.
      */
-    async publish(actor: Actor, input: PublishInput, externalId?: string): Promise<PublishResult> {
+    async publish(actor: Actor, input: PublishInput): Promise<PublishResult> {
       if (!catalogue.has(input.type)) {
         throw invalid('unknown event type', [
           { loc: ['body', 'type'], msg: `"${input.type}" is not in the event-type catalogue`, type: 'value_error.event_type' },
         ]);
       }
-      const key = externalId ?? input.id ?? null;
+      const key = input.id ?? null;
       if (key) {
         const existing = await em.findOne(Event, { tenantId: actor.tenantId, environment: actor.environment, externalId: key });
         if (existing) return { event: existing, deliveries: await em.count(Delivery, { eventId: existing.id, replayOf: null }), replayed: true };

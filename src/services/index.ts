@@ -3,9 +3,14 @@ import type { SecretBox } from '../delivery/secrets.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
 import type { EventTypeDefinition } from '../catalog/index.js';
 import type { Logger } from '../logger.js';
+import type { ServiceContext } from './context.js';
 import { createEndpointService } from './endpoints.js';
 import { createEventService } from './events.js';
 import { createDeliveryService } from './deliveries.js';
+import { createEndpointLifecycleService } from './endpoint-lifecycle.js';
+import { createVerificationService } from './verification.js';
+import { createReplayService } from './replays.js';
+import { createAuditLogService } from './audit-log.js';
 
 export interface ServiceDeps {
   orm: Orm;
@@ -24,14 +29,23 @@ export type Services = ReturnType<ReturnType<typeof createServices>>;
 export function createServices(deps: ServiceDeps) {
   const catalogue = new Map(deps.catalogue.map((t) => [t.name, t]));
   return () => {
-    const em = deps.orm.em.fork();
-    return {
-      em,
-      endpoints: createEndpointService({ em, secretBox: deps.secretBox, workflows: deps.workflows }),
-      events: createEventService({ em, workflows: deps.workflows, catalogue, logger: deps.logger }),
-      deliveries: createDeliveryService({ em }),
-      catalogue: deps.catalogue,
+    const ctx: ServiceContext = {
+      em: deps.orm.em.fork(),
+      secretBox: deps.secretBox,
       workflows: deps.workflows,
+      catalogue,
+      logger: deps.logger,
+    };
+    return {
+      ...ctx,
+      catalogue: deps.catalogue,
+      endpoints: createEndpointService(ctx),
+      events: createEventService(ctx),
+      deliveries: createDeliveryService(ctx),
+      lifecycle: createEndpointLifecycleService(ctx),
+      verification: createVerificationService(ctx),
+      replays: createReplayService(ctx),
+      auditLog: createAuditLogService(ctx),
     };
   };
 }

@@ -17,7 +17,7 @@ describe('the API that drives deliveries', () => {
   it('answers 401 without a key or with a wrong one', async () => {
     const res = await fetch(`${stack.apiUrl}/manage/v1/webhooks/endpoints`);
     expect(res.status).toBe(401);
-    const body = await res.json();
+    const body: any = await res.json();
     expect(body.error.type).toBe('unauthorized');
     expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
     const wrong = await fetch(`${stack.apiUrl}/manage/v1/webhooks/endpoints`, {

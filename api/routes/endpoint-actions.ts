@@ -1,0 +1,7 @@
+import { Router } from '@koa/router';
+import type { AppState } from '../context.js';
+import { WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
+
+export function endpointActionRoutes(_table: RouteTable): Router<AppState> {
+  return new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
+}

@@ -1,0 +1,6 @@
+import type { ServiceContext } from './context.js';
+
+/** Reading the audit log. */
+export function createAuditLogService(_ctx: ServiceContext) {
+  return {};
+}

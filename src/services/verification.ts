@@ -1,0 +1,6 @@
+import type { ServiceContext } from './context.js';
+
+/** The URL-ownership handshake of endpoints. */
+export function createVerificationService(_ctx: ServiceContext) {
+  return {};
+}
