@@ -56,6 +56,11 @@ const EnvSchema = z.object({
   HOOKLINE_ENCRYPTION_KEYS: encryptionKeys.optional(),
   HOOKLINE_DATA_DIR: z.string().min(1).default('.hookline'),
   HOOKLINE_MAX_EVENT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  HOOKLINE_VERIFY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
+  HOOKLINE_JWT_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
+  HOOKLINE_JWKS_URL: z.string().url().optional(),
+  HOOKLINE_JWT_ISSUER: z.string().min(1).optional(),
+  HOOKLINE_JWT_AUDIENCE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -80,6 +85,10 @@ export interface Config {
   encryptionKeys: { id: string; key: Buffer }[] | undefined;
   dataDir: string;
   maxEventBytes: number;
+  /** Limit of the URL-ownership handshake. */
+  verifyTimeoutSeconds: number;
+  /** Admin JWTs: an HS256 secret or a JWKS URL (both may be set). */
+  jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -119,6 +128,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     encryptionKeys: e.HOOKLINE_ENCRYPTION_KEYS,
     dataDir: e.HOOKLINE_DATA_DIR,
     maxEventBytes: e.HOOKLINE_MAX_EVENT_BYTES,
+    verifyTimeoutSeconds: e.HOOKLINE_VERIFY_TIMEOUT_SECONDS,
+    jwt: {
+      secret: e.HOOKLINE_JWT_SECRET,
+      jwksUrl: e.HOOKLINE_JWKS_URL,
+      issuer: e.HOOKLINE_JWT_ISSUER,
+      audience: e.HOOKLINE_JWT_AUDIENCE,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -6,6 +6,9 @@ export const PaginationQuerySchema = z.object({
   starting_after: z.string().max(64).optional(),
   ending_before: z.string().max(64).optional(),
   cursor: z.string().max(64).optional(),
+  /** Admin only: read another tenant's (or a partner's tenants') resources. */
+  tenant_id: z.string().max(64).optional(),
+  partner_id: z.string().max(64).optional(),
 });
 
 export function pageRequest(q: z.infer<typeof PaginationQuerySchema>) {

@@ -8,4 +8,17 @@ export interface Actor {
   /** Written to audit entries, e.g. `api_key:key_01J…`. */
   name: string;
   requestId: string | null;
+  /**
+   * Tenants an `admin` caller reads across (its `tenant_id` / `partner_id` filter). Reads use it;
+   * writes always go to `tenantId`.
+   */
+  readTenantIds?: string[] | undefined;
+}
+
+/** The tenant and environment condition of every read. */
+export function readScope(actor: Actor): { tenantId: string | { $in: string[] }; environment: Environment } {
+  return {
+    tenantId: actor.readTenantIds ? { $in: actor.readTenantIds } : actor.tenantId,
+    environment: actor.environment,
+  };
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Attempt, Delivery, Event, type DeliveryStatus } from '../db/entities/index.js';
-import type { Actor } from './actor.js';
+import { readScope, type Actor } from './actor.js';
 import { notFound } from './errors.js';
 import { pageQuery, toPage, type Page, type PageRequest } from './pagination.js';
 import { webhookBody } from './payload.js';
@@ -23,7 +23,7 @@ export function createDeliveryService({ em }: { em: EntityManager }) {
   return {
     async list(actor: Actor, filter: DeliveryListFilter): Promise<Page<Delivery>> {
       const q = pageQuery(filter);
-      const where: Record<string, unknown> = { ...q.where, tenantId: actor.tenantId, environment: actor.environment };
+      const where: Record<string, unknown> = { ...q.where, ...readScope(actor) };
       if (filter.endpointId) where.endpointId = filter.endpointId;
       if (filter.status) where.status = filter.status;
       if (filter.eventType) where.eventType = filter.eventType;
@@ -35,7 +35,7 @@ export function createDeliveryService({ em }: { em: EntityManager }) {
     },
 
     async get(actor: Actor, id: string): Promise<DeliveryDetail> {
-      const delivery = await em.findOne(Delivery, { id, tenantId: actor.tenantId, environment: actor.environment });
+      const delivery = await em.findOne(Delivery, { id, ...readScope(actor) });
       if (!delivery) throw notFound('delivery');
       const [event, attempts] = await Promise.all([
         em.findOneOrFail(Event, { id: delivery.eventId }),

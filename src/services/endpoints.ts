@@ -3,7 +3,7 @@ import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js
 import { newId } from '../ids.js';
 import { generateSigningSecret, type SecretBox } from '../delivery/secrets.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
-import type { Actor } from './actor.js';
+import { readScope, type Actor } from './actor.js';
 import { audit } from './audit.js';
 import { invalid, notFound } from './errors.js';
 import { pageQuery, toPage, type Page, type PageRequest } from './pagination.js';
@@ -47,12 +47,7 @@ export interface EndpointServiceDeps {
 
 /** Scoped lookup: another tenant's or environment's endpoint, or a deleted one, does not exist. */
 export async function findEndpoint(em: EntityManager, actor: Actor, id: string): Promise<Endpoint> {
-  const endpoint = await em.findOne(Endpoint, {
-    id,
-    tenantId: actor.tenantId,
-    environment: actor.environment,
-    deletedAt: null,
-  });
+  const endpoint = await em.findOne(Endpoint, { id, ...readScope(actor), deletedAt: null });
   if (!endpoint) throw notFound('endpoint');
   return endpoint;
 }
@@ -68,12 +63,7 @@ export function createEndpointService({ em, secretBox, workflows }: EndpointServ
   return {
     async list(actor: Actor, filter: EndpointListFilter): Promise<Page<Endpoint>> {
       const q = pageQuery(filter);
-      const where: Record<string, unknown> = {
-        ...q.where,
-        tenantId: actor.tenantId,
-        environment: actor.environment,
-        deletedAt: null,
-      };
+      const where: Record<string, unknown> = { ...q.where, ...readScope(actor), deletedAt: null };
       if (filter.status) where.status = filter.status;
       if (filter.eventType) {
         const prefixes = [filter.eventType, '*'];

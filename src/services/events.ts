@@ -6,7 +6,7 @@ import { subscribes } from '../event-types.js';
 import type { EventTypeDefinition } from '../catalog/index.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
 import type { Logger } from '../logger.js';
-import type { Actor } from './actor.js';
+import { readScope, type Actor } from './actor.js';
 import { invalid, notFound } from './errors.js';
 
 export interface PublishInput {
@@ -110,7 +110,7 @@ export function createEventService({ em, workflows, catalogue, logger }: EventSe
     },
 
     async get(actor: Actor, id: string): Promise<{ event: Event; deliveries: Delivery[] }> {
-      const event = await em.findOne(Event, { id, tenantId: actor.tenantId, environment: actor.environment });
+      const event = await em.findOne(Event, { id, ...readScope(actor) });
       if (!event) throw notFound('event');
       const deliveries = await em.find(Delivery, { eventId: id }, { orderBy: { id: 'asc' } });
       return { event, deliveries };

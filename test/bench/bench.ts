@@ -62,6 +62,8 @@ const EVENT_TYPE = 'order.created';
 
 const runStarted = Date.now();
 const deadline = runStarted + TIMEOUT_SECONDS * 1000;
+/** Kept free before the hard deadline for verification and shutdown. */
+const MARGIN_MS = Math.min(20_000, TIMEOUT_SECONDS * 100);
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -153,7 +155,9 @@ async function finish(code: number): Promise<never> {
   process.exit(code);
 }
 
+let aborted = false;
 const overallTimer = setTimeout(() => {
+  aborted = true;
   console.error(`bench: FAILED — did not finish within ${TIMEOUT_SECONDS} s (BENCH_TIMEOUT_SECONDS); shutting down`);
   void finish(1);
 }, TIMEOUT_SECONDS * 1000);
@@ -352,7 +356,7 @@ async function publishEvents(api: ApiClient, count: number, label: string): Prom
   const failures: string[] = [];
   const started = performance.now();
   await runPool(count, CONCURRENCY, async (seq) => {
-    if (remainingMs() <= 0) {
+    if (aborted || remainingMs() <= 0) {
       failures.push(`${label} ${seq}: run deadline passed`);
       return;
     }
@@ -515,7 +519,7 @@ async function main(): Promise<number> {
 
   const run = await publishEvents(client, EVENTS, 'bench');
   const publishedAt = performance.now();
-  const allArrived = await waitUntil(receivedAll(run.eventIds), remainingMs() - 20_000);
+  const allArrived = await waitUntil(receivedAll(run.eventIds), remainingMs() - MARGIN_MS);
   const receiptsOf = (ids: readonly string[]) =>
     ids.flatMap((id) => hookPaths.map((path) => receiver.receipts.get(`${id} ${path}`)).filter((r): r is Receipt => r !== undefined));
   const measured = receiptsOf(run.eventIds);
@@ -542,7 +546,7 @@ async function main(): Promise<number> {
       const delivered = statuses.find((s) => s.status === 'delivered')?.n ?? 0;
       return delivered >= expectedRows || workerEnded;
     },
-    Math.max(1000, Math.min(30_000, remainingMs() - 15_000)),
+    Math.max(1000, Math.min(30_000, remainingMs() - MARGIN_MS / 2)),
     200,
   );
   const [attemptRow] = await conn.execute<{ attempts: number; retried: number; non2xx: number }[]>(
@@ -588,6 +592,9 @@ async function main(): Promise<number> {
   missing += (EVENTS - run.eventIds.length) * ENDPOINTS; // events that were never accepted
   const totalRows = statuses.reduce((n, s) => n + s.n, 0);
   const deliveredRows = statuses.find((s) => s.status === 'delivered')?.n ?? 0;
+
+  // The overall timeout fired and is shutting the stack down: its message is the report.
+  if (aborted) return 1;
 
   // --- Report
   console.log('');

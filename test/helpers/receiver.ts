@@ -21,15 +21,36 @@ export interface Reply {
 
 export interface Receiver {
   url: string;
+  /** Webhook deliveries (verification handshakes are kept apart, in `challenges`). */
   requests: ReceivedRequest[];
+  /** URL-ownership handshakes (`{"type": "webhook.verification", "challenge": …}`). */
+  challenges: ReceivedRequest[];
   close(): Promise<void>;
+}
+
+export interface ReceiverOptions {
+  /** How to answer verification handshakes; by default the challenge is echoed. */
+  verification?: (req: ReceivedRequest, challenge: string) => Reply;
+}
+
+function challengeOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { type?: unknown; challenge?: unknown };
+    return parsed.type === 'webhook.verification' && typeof parsed.challenge === 'string' ? parsed.challenge : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * A real HTTP receiver on loopback. `reply` decides each answer from the request number (0-based).
  */
-export async function startReceiver(reply: (index: number, req: ReceivedRequest) => Reply = () => ({ status: 200 })): Promise<Receiver> {
+export async function startReceiver(
+  reply: (index: number, req: ReceivedRequest) => Reply = () => ({ status: 200 }),
+  options: ReceiverOptions = {},
+): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
+  const challenges: ReceivedRequest[] = [];
   const open = new Set<ServerResponse>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -42,9 +63,18 @@ export async function startReceiver(reply: (index: number, req: ReceivedRequest)
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
       };
-      const index = requests.length;
-      requests.push(received);
-      const r = reply(index, received);
+      const challenge = challengeOf(received.body);
+      let r: Reply;
+      if (challenge !== undefined) {
+        challenges.push(received);
+        r = options.verification
+          ? options.verification(received, challenge)
+          : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ challenge }) };
+      } else {
+        const index = requests.length;
+        requests.push(received);
+        r = reply(index, received);
+      }
       if (r.hang) {
         open.add(res);
         return;
@@ -67,6 +97,7 @@ export async function startReceiver(reply: (index: number, req: ReceivedRequest)
   return {
     url: `http://127.0.0.1:${port}/hook`,
     requests,
+    challenges,
     async close() {
       for (const res of open) res.destroy();
       server.closeAllConnections();
