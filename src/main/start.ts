@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { startDevServer } from '../temporal/dev-server.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createApiKey, ensureTenant, generateApiKey } from '../services/api-keys.js';
 import type { Orm } from '../db/orm.js';
 import { exitOnConfigError, onShutdown, openDatabase, secretBoxFor, startApi, startWorker, temporalSettings } from './runtime.js';
@@ -34,6 +35,8 @@ try {
   const logger = createLogger(config.logLevel, 'hookline');
   mkdirSync(config.dataDir, { recursive: true });
 
+  // Before the dev server: launching it through the SDK creates the Temporal runtime.
+  installTemporalRuntime(logger);
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
   const devServer = config.temporal.address
     ? undefined
