@@ -17,6 +17,8 @@ export interface DeliveryPlan {
   retryScheduleSeconds: number[];
   maxRetryIntervalSeconds: number;
   holdDeadlineSeconds: number;
+  /** A test delivery (`POST /endpoints/{id}/test`): one attempt, then `failed` instead of a dead letter. */
+  test?: boolean;
 }
 
 /** What one attempt came to. Carries no payload or response body: this lands in Temporal history. */
@@ -39,7 +41,8 @@ export function createDeliveryActivities(deps: ActivityDeps) {
   return {
     /**
      * Reads what the workflow needs to plan its retries. A delivery re-run from the Temporal CLI
-     * (workflow reset) finds its row finished: it becomes `pending` again.
+     * (workflow reset) finds its row finished: it becomes `pending` again. A test event's delivery
+     * gets no retries.
      */
     async beginDelivery({ deliveryId }: { deliveryId: string }): Promise<DeliveryPlan> {
       const { em, delivery } = await loadDelivery(deliveryId);
@@ -49,7 +52,9 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         delivery.deliveredAt = null;
         await em.flush();
       }
-      return { attemptCount: delivery.attemptCount, ...deps.delivery };
+      const event = await em.findOne(Event, { id: delivery.eventId }, { fields: ['test'] });
+      const plan: DeliveryPlan = { attemptCount: delivery.attemptCount, ...deps.delivery };
+      return event?.test ? { ...plan, retryScheduleSeconds: [], test: true } : plan;
     },
 
     /**

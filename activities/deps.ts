@@ -13,4 +13,8 @@ export interface ActivityDeps {
     maxRetryIntervalSeconds: number;
     holdDeadlineSeconds: number;
   };
+  verification: {
+    /** The receiver's limit to answer a handshake (HOOKLINE_VERIFY_TIMEOUT_SECONDS). */
+    timeoutSeconds: number;
+  };
 }

@@ -2,8 +2,9 @@ import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from '../src/logger.js';
 import type { createServices } from '../src/services/index.js';
+import type { JwtVerifier } from '../src/services/jwt.js';
 import type { AppState } from './context.js';
-import { authMiddleware } from './middleware/auth.js';
+import { authMiddleware, crossTenantReads } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
 import { errorMiddleware } from './middleware/errors.js';
 import { requestIdMiddleware } from './middleware/request-id.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Readiness probe: resolves when the database and Temporal answer. */
   ready?: () => Promise<void>;
+  /** Verifies admin JWTs; without it only API keys authenticate. */
+  jwt?: JwtVerifier | undefined;
 }
 
 /** The Koa application: one error middleware first, then request ids, body, auth and routes. */
@@ -65,7 +68,8 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
     await next();
   });
   api.use(jsonBody(deps.maxBodyBytes));
-  api.use(authMiddleware);
+  api.use(authMiddleware(deps.jwt));
+  api.use(crossTenantReads);
   // Route modules declare full paths from the root; they are mounted under the prefix here.
   const modules = [
     endpointRoutes(table),

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
-import type { Attempt, Delivery, Endpoint, Event } from '../src/db/entities/index.js';
+import type { Attempt, AuditEntry, Delivery, Endpoint, Event } from '../src/db/entities/index.js';
 import type { Page } from '../src/services/pagination.js';
 import type { DeliveryWorkflows } from '../src/temporal/client.js';
+import type { AuditEntrySchema } from './schemas/audit-log.js';
 import type { AttemptSchema, DeliverySchema } from './schemas/deliveries.js';
 import type { EndpointSchema } from './schemas/endpoints.js';
 
@@ -69,4 +70,40 @@ export function presentEvent(e: Event) {
 
 export function presentList<T, R>(page: Page<T>, present: (item: T) => R) {
   return { object: 'list' as const, data: page.data.map(present), has_more: page.hasMore, next_cursor: page.nextCursor };
+}
+
+export function presentAuditEntry(a: AuditEntry): z.infer<typeof AuditEntrySchema> {
+  return {
+    id: a.id,
+    object: 'audit_entry',
+    actor: a.actor,
+    action: a.action,
+    resource_type: a.resourceType,
+    resource_id: a.resourceId,
+    changes: a.changes,
+    request_id: a.requestId ?? null,
+    created_at: a.createdAt.toISOString(),
+  };
+}
+
+/** The answer to a soft delete. */
+export function presentDeletedEndpoint(e: Endpoint): z.infer<typeof import('./schemas/endpoint-actions.js').EndpointDeletedSchema> {
+  return { id: e.id, object: 'endpoint', deleted: true, deleted_at: (e.deletedAt ?? new Date()).toISOString() };
+}
+
+export function presentEndpointStats(
+  s: import('../src/services/endpoint-lifecycle.js').EndpointStats,
+): z.infer<typeof import('./schemas/endpoint-actions.js').EndpointStatsSchema> {
+  return {
+    object: 'endpoint_stats',
+    endpoint_id: s.endpointId,
+    window: s.window,
+    since: s.since.toISOString(),
+    counts: s.counts,
+    total: s.total,
+    success_rate: s.successRate,
+    attempts: { count: s.attempts.count, latency_ms: s.attempts.latencyMs },
+    last_success_at: iso(s.lastSuccessAt),
+    last_failure_at: iso(s.lastFailureAt),
+  };
 }

@@ -39,7 +39,8 @@ const HOLD_RECHECK_MS = 60 * 60 * 1000;
 /**
  * Delivers one webhook: attempts until the receiver accepts it, waiting out a jittered
  * backoff between failures. Input is the delivery id only; payloads and secrets stay in
- * PostgreSQL. Ends Failed (dead letter) when the schedule is exhausted.
+ * PostgreSQL. Ends Failed (dead letter) when the schedule is exhausted; a test delivery gets one
+ * attempt and ends `failed` instead.
  */
 export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promise<DeliverWebhookResult> {
   const state: DeliveryState = { phase: 'starting', attempts: 0, nextAttemptAt: null, paused: false };
@@ -47,7 +48,10 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
   setHandler(pauseSignal, () => {
     state.paused = true;
   });
+  // Counted, so a resume that arrives while an attempt is finding the endpoint paused wins.
+  let resumes = 0;
   setHandler(resumeSignal, () => {
+    resumes += 1;
     state.paused = false;
   });
   setHandler(attemptNowSignal, () => {
@@ -70,7 +74,9 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
     if (state.paused) {
       heldSince ??= Date.now();
       const remaining = plan.holdDeadlineSeconds * 1000 - (Date.now() - heldSince);
-      if (remaining <= 0) return deadLetter(input.deliveryId, state, 'hold_deadline');
+      if (remaining <= 0) {
+        return plan.test ? failTest(input.deliveryId, state, 'hold_deadline') : deadLetter(input.deliveryId, state, 'hold_deadline');
+      }
       state.phase = 'held';
       await condition(() => !state.paused || attemptNow, Math.min(remaining, HOLD_RECHECK_MS));
       // Either resumed, or time to look at the endpoint again: the attempt re-checks its status.
@@ -79,10 +85,12 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
 
     state.phase = 'attempting';
     attemptNow = false;
+    const resumesBefore = resumes;
     const outcome = await attemptDelivery({ deliveryId: input.deliveryId, attempt: state.attempts + 1 });
     switch (outcome.kind) {
       case 'held':
-        state.paused = true;
+        // Resumed while the attempt found the endpoint paused: look again at once.
+        if (resumes === resumesBefore) state.paused = true;
         continue;
       case 'delivered':
         state.attempts += 1;
@@ -95,7 +103,11 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
         heldSince = undefined;
         const delay = retryDelayMs(policy, failures, Math.random(), outcome.hint);
         failures += 1;
-        if (delay === undefined) return deadLetter(input.deliveryId, state, 'retries_exhausted');
+        if (delay === undefined) {
+          return plan.test
+            ? failTest(input.deliveryId, state, 'test_delivery_failed')
+            : deadLetter(input.deliveryId, state, 'retries_exhausted');
+        }
         const nextAttemptAt = new Date(Date.now() + delay).toISOString();
         state.phase = 'backoff';
         state.nextAttemptAt = nextAttemptAt;
@@ -111,6 +123,12 @@ function finish(state: DeliveryState, result: DeliverWebhookResult): DeliverWebh
   state.phase = 'done';
   upsertSearchAttributes([{ key: searchAttributes.deliveryStatus, value: result.status }]);
   return result;
+}
+
+/** A test delivery is attempted once and never dead-lettered: it ends `failed`. */
+async function failTest(deliveryId: string, state: DeliveryState, reason: string): Promise<DeliverWebhookResult> {
+  await finishDelivery({ deliveryId, status: 'failed', reason });
+  return finish(state, { status: 'failed', attempts: state.attempts, reason });
 }
 
 async function deadLetter(deliveryId: string, state: DeliveryState, reason: string): Promise<never> {

@@ -1,1 +1,2 @@
 export { deliverWebhookWorkflow } from './deliver.js';
+export { verifyEndpointWorkflow } from './verify-endpoint.js';

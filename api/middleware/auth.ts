@@ -1,24 +1,102 @@
 import type { Next } from 'koa';
-import type { Scope } from '../../src/db/entities/index.js';
+import { z } from 'zod';
+import { Tenant, type Scope } from '../../src/db/entities/index.js';
+import type { Actor } from '../../src/services/actor.js';
 import { authenticateApiKey } from '../../src/services/api-keys.js';
-import { forbidden, unauthorized } from '../../src/services/errors.js';
+import { AppError, forbidden, invalid, unauthorized } from '../../src/services/errors.js';
+import type { JwtVerifier } from '../../src/services/jwt.js';
 import type { AppContext } from '../context.js';
+import { parsePart } from './validate.js';
 
-/** Authenticates `Authorization: Bearer <API key>` and puts the actor on the request. */
-export async function authMiddleware(ctx: AppContext, next: Next) {
-  const header = ctx.get('authorization');
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) throw unauthorized();
-  const key = await authenticateApiKey(ctx.state.services.em, match[1]);
-  if (!key) throw unauthorized();
-  ctx.state.actor = {
+/** The partner an authenticated JWT is bound to (its `partner_id` claim): admin reads stay inside it. */
+const boundPartner = new WeakMap<Actor, string>();
+
+/**
+ * Authenticates `Authorization: Bearer <token>` and puts the actor on the request. A token is an
+ * API key (`hk_test_…` / `hk_live_…`) or, when a JWT secret or JWKS URL is configured, an admin JWT.
+ */
+export function authMiddleware(jwt: JwtVerifier | undefined) {
+  return async (ctx: AppContext, next: Next) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
+    const token = match?.[1];
+    if (!token) throw unauthorized('missing bearer token: send "Authorization: Bearer <API key or JWT>"');
+    ctx.state.actor = token.startsWith('hk_')
+      ? await apiKeyActor(ctx, token)
+      : await jwtActor(ctx, jwt, token);
+    await next();
+  };
+}
+
+async function apiKeyActor(ctx: AppContext, token: string): Promise<Actor> {
+  const key = await authenticateApiKey(ctx.state.services.em, token);
+  if (!key) throw unauthorized('invalid or revoked API key');
+  return {
     tenantId: key.tenantId,
     environment: key.environment,
     scopes: key.scopes,
     name: `api_key:${key.id}`,
     requestId: ctx.state.requestId,
   };
+}
+
+async function jwtActor(ctx: AppContext, jwt: JwtVerifier | undefined, token: string): Promise<Actor> {
+  if (!jwt) throw unauthorized('invalid API key (JWTs are not accepted: no JWT secret or JWKS URL is configured)');
+  const identity = await jwt.verify(token);
+  const tenant = await ctx.state.services.em.findOne(Tenant, { id: identity.tenantId });
+  if (!tenant) throw unauthorized('token names an unknown tenant');
+  if (identity.partnerId !== undefined && tenant.partnerId !== identity.partnerId) {
+    throw unauthorized("token's tenant does not belong to its partner");
+  }
+  const actor: Actor = {
+    tenantId: tenant.id,
+    environment: identity.environment,
+    scopes: identity.scopes,
+    name: identity.subject ? `jwt:${identity.subject}` : 'jwt',
+    requestId: ctx.state.requestId,
+  };
+  if (identity.partnerId !== undefined) boundPartner.set(actor, identity.partnerId);
+  return actor;
+}
+
+const CrossTenantQuerySchema = z.object({
+  tenant_id: z.string().min(1).max(64).optional(),
+  partner_id: z.string().min(1).max(64).optional(),
+});
+
+/**
+ * Admin cross-tenant reads: `tenant_id` and/or `partner_id` on a GET need the `admin` scope and
+ * widen the actor's reads to that tenant, that partner's tenants, or both filters' intersection
+ * (same environment). Writes never cross tenants, so the filters are refused on them.
+ */
+export async function crossTenantReads(ctx: AppContext, next: Next) {
+  if (ctx.query.tenant_id === undefined && ctx.query.partner_id === undefined) return next();
+  const filter = parsePart('query', CrossTenantQuerySchema, {
+    tenant_id: ctx.query.tenant_id,
+    partner_id: ctx.query.partner_id,
+  });
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+    const param = filter.tenant_id !== undefined ? 'tenant_id' : 'partner_id';
+    throw invalid(`"${param}" filters reads only; writes always go to the caller's own tenant`, [
+      { loc: ['query', param], msg: 'not allowed on writes', type: 'extra_forbidden' },
+    ]);
+  }
+  const actor = ctx.state.actor!;
+  if (!actor.scopes.includes('admin')) {
+    throw new AppError(403, 'forbidden', 'the "tenant_id" and "partner_id" filters need the "admin" scope');
+  }
+  const partnerId = boundPartner.get(actor);
+  if (partnerId !== undefined && filter.partner_id !== undefined && filter.partner_id !== partnerId) {
+    throw new AppError(403, 'forbidden', "this token reads only its own partner's tenants");
+  }
+  actor.readTenantIds = await tenantsToRead(ctx, { ...filter, partner_id: filter.partner_id ?? partnerId });
   await next();
+}
+
+async function tenantsToRead(ctx: AppContext, filter: { tenant_id?: string | undefined; partner_id?: string | undefined }): Promise<string[]> {
+  if (filter.partner_id === undefined) return [filter.tenant_id!];
+  const where = { partnerId: filter.partner_id, ...(filter.tenant_id !== undefined && { id: filter.tenant_id }) };
+  const tenants = await ctx.state.services.em.find(Tenant, where, { fields: ['id'] });
+  return tenants.map((t) => t.id);
 }
 
 /** Requires a scope (`admin` implies every scope). */

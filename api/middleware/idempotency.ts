@@ -14,7 +14,9 @@ export function idempotent(route: string) {
     if (!key) return next();
     if (key.length > 255) throw new AppError(400, 'bad_request', 'Idempotency-Key is limited to 255 characters');
     const actor = ctx.state.actor!;
-    const begun = await beginIdempotent(ctx.state.services.em.fork(), ctx.state.services.secretBox, actor, route, key, ctx.state.body ?? null);
+    // The path (with its ids) is part of the scope: one key on two endpoints is two requests.
+    const scope = `${route} ${ctx.path}`.slice(0, 200);
+    const begun = await beginIdempotent(ctx.state.services.em.fork(), ctx.state.services.secretBox, actor, scope, key, ctx.state.body ?? null);
     if (begun.kind === 'replay') {
       ctx.status = begun.status;
       ctx.body = begun.body;

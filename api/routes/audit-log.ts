@@ -1,7 +1,41 @@
 import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
-import type { RouteTable } from '../route-table.js';
+import { MANAGE_PREFIX, type RouteTable } from '../route-table.js';
+import { presentAuditEntry, presentList } from '../presenters.js';
+import { AuditEntrySchema, AuditLogQuerySchema } from '../schemas/audit-log.js';
+import { listEnvelope, pageRequest } from '../schemas/common.js';
 
-export function auditLogRoutes(_table: RouteTable): Router<AppState> {
-  return new Router<AppState>();
+/** `GET /manage/v1/audit-log`: served beside the webhooks resources, not under them. */
+export function auditLogRoutes(table: RouteTable): Router<AppState> {
+  const router = new Router<AppState>();
+  const route = table.on(router, MANAGE_PREFIX);
+
+  route(
+    {
+      method: 'get',
+      path: '/audit-log',
+      operationId: 'listAuditLog',
+      summary: 'List audit entries',
+      description:
+        "Every mutation of the caller's tenant and environment, newest first. Filters: `resource_id`, `resource_type`, " +
+        '`action`, and a `created_at` window (`after` inclusive, `before` exclusive). Secrets never appear in `changes`.',
+      tag: 'Audit log',
+      scope: 'manage_webhooks',
+      query: AuditLogQuerySchema,
+      responses: { 200: { description: 'A page of audit entries, newest first', schema: listEnvelope(AuditEntrySchema) } },
+    },
+    async (ctx, { query }) => {
+      const page = await ctx.state.services.auditLog.list(ctx.state.actor!, {
+        ...pageRequest(query),
+        resourceId: query.resource_id,
+        resourceType: query.resource_type,
+        action: query.action,
+        after: query.after ? new Date(query.after) : undefined,
+        before: query.before ? new Date(query.before) : undefined,
+      });
+      ctx.body = presentList(page, presentAuditEntry);
+    },
+  );
+
+  return router;
 }

@@ -1,7 +1,93 @@
 import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
-import { WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
+import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
+import { presentDelivery } from '../presenters.js';
+import { IdParamsSchema } from '../schemas/common.js';
+import { DeliverySchema } from '../schemas/deliveries.js';
+import { DeliveryActionBodySchema, EndpointRecoverResultSchema, EndpointRecoverSchema } from '../schemas/delivery-actions.js';
 
-export function deliveryActionRoutes(_table: RouteTable): Router<AppState> {
-  return new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
+/** Replay and retry of deliveries, and recovery of an endpoint's failed deliveries. */
+export function deliveryActionRoutes(table: RouteTable): Router<AppState> {
+  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
+  const route = table.on(router, WEBHOOKS_BASE);
+
+  route(
+    {
+      method: 'post',
+      path: '/deliveries/:id/replay',
+      operationId: 'replayDelivery',
+      summary: 'Replay a delivery',
+      description:
+        'Sends a `failed` or `dead_letter` delivery again as a new delivery (`replay_of` set) with the same payload and `webhook-id`. ' +
+        'A pending delivery is a 422 `delivery_in_flight`, a delivered one a 422 `invalid_state`; ' +
+        'deliveries of a deleted or disabled endpoint cannot be replayed (422 `endpoint_deleted` / `endpoint_disabled`).',
+      tag: 'Deliveries',
+      scope: 'manage_webhooks',
+      params: IdParamsSchema,
+      body: DeliveryActionBodySchema,
+      idempotent: true,
+      responses: { 201: { description: 'The new delivery, under way', schema: DeliverySchema } },
+    },
+    async (ctx, { params }) => {
+      const { services, actor } = ctx.state;
+      const replay = await services.replays.replay(actor!, params.id);
+      ctx.status = 201;
+      ctx.body = presentDelivery(replay, services.workflows);
+    },
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/deliveries/:id/retry',
+      operationId: 'retryDelivery',
+      summary: 'Retry a delivery now',
+      description:
+        'A `pending` delivery waiting out a backoff is attempted now (202, the delivery). ' +
+        'A `failed` or `dead_letter` delivery is replayed (201, the new delivery). A delivered one is a 422 `invalid_state`.',
+      tag: 'Deliveries',
+      scope: 'manage_webhooks',
+      params: IdParamsSchema,
+      body: DeliveryActionBodySchema,
+      idempotent: true,
+      responses: {
+        201: { description: 'The delivery had ended: the new delivery replaying it', schema: DeliverySchema },
+        202: { description: 'The pending delivery, to be attempted at once', schema: DeliverySchema },
+      },
+    },
+    async (ctx, { params }) => {
+      const { services, actor } = ctx.state;
+      const outcome = await services.replays.retry(actor!, params.id);
+      ctx.status = outcome.kind === 'replayed' ? 201 : 202;
+      ctx.body = presentDelivery(outcome.delivery, services.workflows);
+    },
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/endpoints/:id/recover',
+      operationId: 'recoverEndpointDeliveries',
+      summary: "Replay an endpoint's failed deliveries",
+      description:
+        'Replays every `failed` or `dead_letter` original delivery of the endpoint created in `[since, until)` ' +
+        '(`until` defaults to now) that has not been replayed yet: at most one replay per original, so a second call ' +
+        'over the same window replays nothing new.',
+      tag: 'Deliveries',
+      scope: 'manage_webhooks',
+      params: IdParamsSchema,
+      body: EndpointRecoverSchema,
+      idempotent: true,
+      responses: { 200: { description: 'How many deliveries were replayed', schema: EndpointRecoverResultSchema } },
+    },
+    async (ctx, { params, body }) => {
+      const replayed = await ctx.state.services.replays.recover(ctx.state.actor!, params.id, {
+        since: new Date(body.since),
+        until: body.until === undefined ? undefined : new Date(body.until),
+      });
+      ctx.body = { replayed };
+    },
+  );
+
+  return router;
 }

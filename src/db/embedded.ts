@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -6,6 +6,31 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 export interface EmbeddedPostgres {
   url: string;
   stop(): Promise<void>;
+}
+
+/** Written next to `pgdata/` while a process serves it: PGlite has no lock of its own. */
+const OWNER_FILE = 'embedded-postgres.json';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The URL of the embedded database another live process (e.g. `npm start`) serves from
+ * `dataDir`, so tools connect to it instead of opening the same files a second time.
+ */
+export function runningEmbeddedPostgres(dataDir: string): string | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(join(dataDir, OWNER_FILE), 'utf8')) as { pid: number; url: string };
+    return owner.pid !== process.pid && isAlive(owner.pid) ? owner.url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -16,6 +41,9 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number; host?: string }): Promise<EmbeddedPostgres> {
   let dir: string | undefined;
   if (options.dataDir) {
+    if (runningEmbeddedPostgres(options.dataDir)) {
+      throw new Error(`the embedded database in ${options.dataDir} is open in another process; stop it or set DATABASE_URL`);
+    }
     dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
@@ -25,11 +53,14 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
   await server.start();
   const conn = server.getServerConn();
   const port = Number(conn.split(':').pop());
+  const url = `postgresql://postgres:postgres@${host}:${port}/postgres`;
+  if (options.dataDir) writeFileSync(join(options.dataDir, OWNER_FILE), JSON.stringify({ pid: process.pid, url }), { mode: 0o600 });
   return {
-    url: `postgresql://postgres:postgres@${host}:${port}/postgres`,
+    url,
     async stop() {
       await server.stop();
       await db.close();
+      if (options.dataDir && !runningEmbeddedPostgres(options.dataDir)) rmSync(join(options.dataDir, OWNER_FILE), { force: true });
     },
   };
 }

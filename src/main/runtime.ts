@@ -7,6 +7,7 @@ import { HttpSender } from '../delivery/http-sender.js';
 import { createOrm, migrate, type Orm } from '../db/orm.js';
 import { loadCatalogue } from '../catalog/index.js';
 import { createServices } from '../services/index.js';
+import { createJwtVerifier } from '../services/jwt.js';
 import { connectTemporal, createDeliveryWorkflows, type TemporalSettings } from '../temporal/client.js';
 import { createWorker } from '../temporal/worker.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
@@ -41,6 +42,7 @@ export function temporalSettings(config: Config, address: string, uiUrl?: string
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     uiUrl: config.temporal.uiUrl ?? uiUrl,
+    verifyTimeoutSeconds: config.verifyTimeoutSeconds,
   };
 }
 
@@ -62,6 +64,7 @@ export async function startApi(
     services,
     logger: deps.logger,
     maxBodyBytes: config.maxEventBytes,
+    jwt: createJwtVerifier(config.jwt, deps.logger),
     ready: async () => {
       await deps.orm.em.fork().getConnection().execute('select 1');
       await connection.healthService.check({});
@@ -103,6 +106,7 @@ export async function startWorker(
       maxRetryIntervalSeconds: config.maxRetryIntervalSeconds,
       holdDeadlineSeconds: config.holdDeadlineSeconds,
     },
+    verification: { timeoutSeconds: config.verifyTimeoutSeconds },
   });
   const done = worker.run().finally(async () => {
     await sender.close();

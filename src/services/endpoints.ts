@@ -3,6 +3,7 @@ import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js
 import { newId } from '../ids.js';
 import { generateSigningSecret, type SecretBox } from '../delivery/secrets.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
+import type { Logger } from '../logger.js';
 import { readScope, type Actor } from './actor.js';
 import { audit } from './audit.js';
 import { invalid, notFound } from './errors.js';
@@ -43,6 +44,7 @@ export interface EndpointServiceDeps {
   em: EntityManager;
   secretBox: SecretBox;
   workflows: DeliveryWorkflows;
+  logger: Logger;
 }
 
 /** Scoped lookup: another tenant's or environment's endpoint, or a deleted one, does not exist. */
@@ -59,7 +61,7 @@ function checkUrlForEnvironment(url: string, actor: Actor, loc: (string | number
 }
 
 /** Endpoint management: every call is scoped to the actor's tenant and environment. */
-export function createEndpointService({ em, secretBox, workflows }: EndpointServiceDeps) {
+export function createEndpointService({ em, secretBox, workflows, logger }: EndpointServiceDeps) {
   return {
     async list(actor: Actor, filter: EndpointListFilter): Promise<Page<Endpoint>> {
       const q = pageQuery(filter);
@@ -78,7 +80,10 @@ export function createEndpointService({ em, secretBox, workflows }: EndpointServ
 
     get: (actor: Actor, id: string) => findEndpoint(em, actor, id),
 
-    /** Creates an endpoint; the plaintext secret is returned once, beside it. */
+    /**
+     * Creates an endpoint; the plaintext secret is returned once, beside it. The verification
+     * handshake starts in the background; its result lands on the endpoint's `verification`.
+     */
     async create(actor: Actor, input: EndpointCreateInput): Promise<{ endpoint: Endpoint; secret: string }> {
       checkUrlForEnvironment(input.url, actor, ['body', 'url']);
       const secret = input.secret ?? generateSigningSecret();
@@ -107,6 +112,11 @@ export function createEndpointService({ em, secretBox, workflows }: EndpointServ
       const { secret: _omitted, ...changes } = input;
       audit(em, actor, { action: 'endpoint.created', resourceType: 'endpoint', resourceId: endpoint.id, changes });
       await em.flush();
+      // The endpoint exists once committed: Temporal being unreachable must not undo the create.
+      // Its verification then stays `pending` until `POST /endpoints/{id}/verify`.
+      await workflows
+        .startVerification(endpoint.id, { url: endpoint.url, tenantId: endpoint.tenantId })
+        .catch((err: unknown) => logger.warn({ err, endpointId: endpoint.id }, 'could not start the verification handshake'));
       return { endpoint, secret };
     },
 

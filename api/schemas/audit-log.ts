@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { PaginationQuerySchema } from './common.js';
+
+export const AuditLogQuerySchema = PaginationQuerySchema.extend({
+  resource_id: z.string().max(40).optional(),
+  resource_type: z.string().max(50).optional(),
+  action: z.string().max(100).optional(),
+  after: z.iso.datetime({ offset: true }).optional(),
+  before: z.iso.datetime({ offset: true }).optional(),
+}).strict();
+export type AuditLogQuery = z.infer<typeof AuditLogQuerySchema>;
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  object: z.literal('audit_entry'),
+  /** Who made the change, e.g. `api_key:key_01J…`. */
+  actor: z.string(),
+  action: z.string(),
+  resource_type: z.string(),
+  resource_id: z.string(),
+  changes: z.record(z.string(), z.unknown()),
+  request_id: z.string().nullable(),
+  created_at: z.string(),
+});
