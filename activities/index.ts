@@ -1,5 +1,7 @@
 import { createDeliveryActivities } from './delivery.js';
 import { createVerificationActivities } from './verification.js';
+import { createRateLimitActivities } from './rate-limit.js';
+import { createHousekeepingActivities } from './housekeeping.js';
 import type { ActivityDeps } from './deps.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -11,5 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createDeliveryActivities(deps),
     ...createVerificationActivities(deps),
+    ...createRateLimitActivities(deps),
+    ...createHousekeepingActivities(deps),
   };
 }

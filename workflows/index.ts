@@ -1,2 +1,3 @@
 export { deliverWebhookWorkflow } from './deliver.js';
 export { verifyEndpointWorkflow } from './verify-endpoint.js';
+export * from './housekeeping.js';

@@ -34,6 +34,12 @@ const EndpointSchema = defineEntity({
     /** The secret before the last rotation, valid until `previousSecretExpiresAt`. */
     previousSecretSealed: p.text().nullable(),
     previousSecretExpiresAt: p.datetime().nullable(),
+    /** Attempts that failed in a row; reset by a success. */
+    consecutiveFailures: p.integer().default(0),
+    /** Start of the current run of failures (for auto-disable), null while healthy. */
+    failingSince: p.datetime().nullable(),
+    /** When `endpoint.failing` was published for the current run of failures. */
+    failingNotifiedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),

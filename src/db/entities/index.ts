@@ -6,6 +6,7 @@ export * from './delivery.js';
 export * from './attempt.js';
 export * from './audit-entry.js';
 export * from './idempotency-record.js';
+export * from './endpoint-rate-limit.js';
 
 import { Tenant } from './tenant.js';
 import { ApiKey } from './api-key.js';
@@ -15,5 +16,6 @@ import { Delivery } from './delivery.js';
 import { Attempt } from './attempt.js';
 import { AuditEntry } from './audit-entry.js';
 import { IdempotencyRecord } from './idempotency-record.js';
+import { EndpointRateLimit } from './endpoint-rate-limit.js';
 
-export const entities = [Tenant, ApiKey, Endpoint, Event, Delivery, Attempt, AuditEntry, IdempotencyRecord];
+export const entities = [Tenant, ApiKey, Endpoint, Event, Delivery, Attempt, AuditEntry, IdempotencyRecord, EndpointRateLimit];

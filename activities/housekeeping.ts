@@ -1,0 +1,6 @@
+import type { ActivityDeps } from './deps.js';
+
+/** Reconciliation, auto-disable and retention purge. */
+export function createHousekeepingActivities(_deps: ActivityDeps) {
+  return {};
+}
