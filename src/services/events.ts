@@ -3,7 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Delivery, Endpoint, Event } from '../db/entities/index.js';
 import { newId } from '../ids.js';
 import { subscribes } from '../event-types.js';
-import type { EventTypeDefinition } from '../catalog/index.js';
+import { validateEventData, type EventTypeDefinition } from '../catalog/index.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
 import type { Logger } from '../logger.js';
 import { readScope, type Actor } from './actor.js';
@@ -54,11 +54,14 @@ export function createEventService({ em, workflows, catalogue, logger }: EventSe
      * the delivery workflows. Disabled endpoints get a `failed` delivery that is never attempted.
      */
     async publish(actor: Actor, input: PublishInput): Promise<PublishResult> {
-      if (!catalogue.has(input.type)) {
+      const eventType = catalogue.get(input.type);
+      if (!eventType) {
         throw invalid('unknown event type', [
           { loc: ['body', 'type'], msg: `"${input.type}" is not in the event-type catalogue`, type: 'value_error.event_type' },
         ]);
       }
+      const problems = validateEventData(eventType, input.data);
+      if (problems.length > 0) throw invalid(`data does not match the schema of "${input.type}"`, problems);
       const key = input.id ?? null;
       if (key) {
         const existing = await em.findOne(Event, { tenantId: actor.tenantId, environment: actor.environment, externalId: key });
