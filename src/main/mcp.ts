@@ -1,0 +1,70 @@
+/**
+ * The MCP server process: the webhooks API as Model Context Protocol tools on stdio, acting with
+ * `HOOKLINE_API_KEY`'s tenant, environment and scopes. Needs DATABASE_URL, TEMPORAL_ADDRESS and
+ * HOOKLINE_ENCRYPTION_KEYS. stdout carries the protocol, so logs go to stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { loadCatalogue } from '../catalog/index.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { apiKeyActor, createMcpServer } from '../mcp/server.js';
+import { AppError } from '../services/errors.js';
+import { createServices } from '../services/index.js';
+import { connectTemporal, createDeliveryWorkflows } from '../temporal/client.js';
+import { exitOnConfigError, onShutdown, openDatabase, secretBoxFor, temporalSettings } from './runtime.js';
+
+const required = (name: string, why = 'required for `npm run mcp`') => new ConfigError(`Invalid configuration:\n  ${name}: ${why}`);
+
+try {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw required('DATABASE_URL');
+  if (!config.temporal.address) throw required('TEMPORAL_ADDRESS');
+  const apiKey = process.env.HOOKLINE_API_KEY?.trim();
+  if (!apiKey) throw required('HOOKLINE_API_KEY', 'required for `npm run mcp`: the API key (hk_test_… / hk_live_…) whose tenant and scopes the tools act with');
+  const logger = createLogger(config.logLevel, 'hookline-mcp', pino.destination(2));
+  const secretBox = secretBoxFor(config, false);
+  const orm = await openDatabase(config.databaseUrl);
+  const actor = await apiKeyActor(orm.em.fork(), apiKey, null).catch((err: unknown) => {
+    if (err instanceof AppError) throw required('HOOKLINE_API_KEY', `${err.message} (create one with \`npm run cli -- keys create\`)`);
+    throw err;
+  });
+
+  const temporal = temporalSettings(config, config.temporal.address);
+  const { client, connection } = await connectTemporal(temporal);
+  const services = createServices({
+    orm,
+    secretBox,
+    workflows: createDeliveryWorkflows(client, temporal),
+    catalogue: loadCatalogue(),
+    logger,
+  });
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const server = createMcpServer({ services, apiKey, logger, version: pkg.version });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await server.close();
+      await connection.close();
+      await orm.close();
+    })());
+  onShutdown(logger, close);
+  // The client ends the session by closing our stdin.
+  process.stdin.once('end', () => {
+    logger.info('stdin closed, shutting down');
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+
+  await server.connect(new StdioServerTransport());
+  logger.info({ tenant: actor.tenantId, environment: actor.environment, scopes: actor.scopes, actor: actor.name }, 'MCP server ready on stdio');
+} catch (err) {
+  exitOnConfigError(err);
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+// The low-level Server, not McpServer: McpServer validates arguments itself and answers bad input
+// with its own message, where tools must answer with the REST API's 422 (type, message, detail[].loc).
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../logger.js';
+import type { Actor } from '../services/actor.js';
+import { authenticateApiKey } from '../services/api-keys.js';
+import { AppError, forbidden, unauthorized } from '../services/errors.js';
+import type { createServices } from '../services/index.js';
+import { errorBody } from '../../api/middleware/errors.js';
+import { describeTool, parseArguments, toolLocation, type McpTool } from './tool.js';
+import { mcpTools } from './tools.js';
+
+export interface McpServerDeps {
+  /** Builds the services of one tool call, over a fresh EntityManager fork. */
+  services: ReturnType<typeof createServices>;
+  /** The API key every call acts with (`HOOKLINE_API_KEY`). */
+  apiKey: string;
+  logger: Logger;
+  version: string;
+  tools?: readonly McpTool[];
+}
+
+/**
+ * The caller behind an API key, as the REST API's auth middleware builds it; a 401 if the key is
+ * unknown or revoked.
+ */
+export async function apiKeyActor(em: EntityManager, apiKey: string, requestId: string | null): Promise<Actor> {
+  const key = await authenticateApiKey(em, apiKey);
+  if (!key) throw unauthorized('invalid or revoked API key');
+  return { tenantId: key.tenantId, environment: key.environment, scopes: key.scopes, name: `mcp:api_key:${key.id}`, requestId };
+}
+
+/** The REST API's scope rule: `admin` implies every scope. */
+function requireScope(actor: Actor, scope: McpTool['scope']): void {
+  if (!actor.scopes.includes(scope) && !actor.scopes.includes('admin')) throw forbidden(scope);
+}
+
+const INSTRUCTIONS =
+  'Hookline delivers signed webhooks. Endpoints subscribe to event types; publishing an event creates one delivery per ' +
+  'subscribed endpoint, retried until delivered or dead-lettered. Every tool maps to one route of the REST API ' +
+  '(/manage/v1/webhooks) and answers with the same JSON; errors carry the same {"error": {type, message, detail}}.';
+
+/** The MCP server of the webhooks API: one tool per route, each call under the API key's tenant and scopes. */
+export function createMcpServer(deps: McpServerDeps): Server {
+  const tools = new Map((deps.tools ?? mcpTools).map((t) => [t.name, t]));
+  // Built once, at start: a schema that cannot be described fails here, not on the first listing.
+  const listing = [...tools.values()].map(describeTool);
+  const server = new Server(
+    { name: 'hookline', title: 'Hookline webhooks', version: deps.version },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const tool = tools.get(request.params.name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"`);
+    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    const started = performance.now();
+    const result = await callTool(deps, tool, request.params.arguments ?? {}, requestId);
+    deps.logger.info(
+      { requestId, tool: tool.name, isError: result.isError === true, ms: Math.round(performance.now() - started) },
+      'tool call',
+    );
+    return result;
+  });
+
+  return server;
+}
+
+/** Authenticates, checks the route's scope, validates, runs: the REST middleware chain, for one call. */
+async function callTool(deps: McpServerDeps, tool: McpTool, args: Record<string, unknown>, requestId: string): Promise<CallToolResult> {
+  try {
+    const services = deps.services();
+    // Per call, so a revoked key stops working at once, as it does on the REST API.
+    const actor = await apiKeyActor(services.em, deps.apiKey, requestId);
+    requireScope(actor, tool.scope);
+    const body = await tool.run({ services, actor, ...parseArguments(tool, args) });
+    return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };
+  } catch (err) {
+    return toolError(err, requestId, deps.logger, tool);
+  }
+}
+
+/**
+ * An error as the REST API would answer it (its JSON error body), flagged as a tool error; 422
+ * locations name the tool's arguments. Unexpected errors reveal only the request id.
+ */
+function toolError(err: unknown, requestId: string, logger: Logger, tool: McpTool): CallToolResult {
+  let body: ReturnType<typeof errorBody>;
+  if (err instanceof AppError) {
+    const detail = err.detail?.map((issue) => ({ ...issue, loc: toolLocation(issue.loc, tool.idArgument) }));
+    body = errorBody(err.type, err.message, requestId, detail);
+  } else {
+    logger.error({ err, requestId, tool: tool.name }, 'tool call failed');
+    body = errorBody('internal_error', 'internal error', requestId);
+  }
+  return { content: [{ type: 'text', text: JSON.stringify(body) }], isError: true };
+}
