@@ -1,13 +1,24 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { LockMode } from '@mikro-orm/core';
 import { Attempt, Delivery, Endpoint, Event } from '../src/db/entities/index.js';
 import { newId } from '../src/ids.js';
 import { webhookHeaders } from '../src/delivery/signing.js';
 import { parseRetryAfter } from '../src/delivery/retry-after.js';
 import { endpointSigningSecrets } from '../src/services/endpoint-secrets.js';
 import { webhookBody } from '../src/services/payload.js';
+import { isOperationalEventType } from '../src/event-types.js';
+import {
+  deliveryDeadLetteredEvent,
+  endpointDisabledEvent,
+  endpointFailingEvent,
+  endpointRecoveredEvent,
+  type OperationalEvent,
+} from '../src/services/operational-events.js';
 import type { RetryHint } from '../workflows/backoff.js';
 import type { ActivityDeps } from './deps.js';
+import { isFailing, nextHealth } from './endpoint-health.js';
+import { takeToken } from './rate-limit.js';
 
 /** Recorded response bodies keep this many bytes. */
 const RECORDED_BODY_BYTES = 4096;
@@ -26,10 +37,15 @@ export type AttemptOutcome =
   | { kind: 'delivered'; status: number }
   | { kind: 'retry'; status: number | null; error: string | null; hint: RetryHint }
   | { kind: 'held' }
-  | { kind: 'stopped'; reason: string; attempted: boolean };
+  | { kind: 'stopped'; reason: string; attempted: boolean }
+  /**
+   * The endpoint's rate limit had no token: nothing was sent or recorded. One refills in `waitMs`;
+   * `tokenIntervalMs` is the time between two tokens (1 s / rate).
+   */
+  | { kind: 'throttled'; waitMs: number; tokenIntervalMs: number };
 
 export function createDeliveryActivities(deps: ActivityDeps) {
-  const { orm, secretBox, sender } = deps;
+  const { orm, secretBox, sender, operationalEvents } = deps;
 
   async function loadDelivery(deliveryId: string) {
     const em = orm.em.fork();
@@ -59,7 +75,8 @@ export function createDeliveryActivities(deps: ActivityDeps) {
 
     /**
      * Sends one signed attempt with the endpoint's URL, headers and secrets as they are now, and
-     * records it. Paused endpoints hold the delivery; disabled ones end it.
+     * records it with the endpoint's health. Paused endpoints hold the delivery; disabled ones end
+     * it; a rate-limited endpoint without a free slot throttles it (nothing sent, nothing recorded).
      */
     async attemptDelivery({ deliveryId, attempt }: { deliveryId: string; attempt: number }): Promise<AttemptOutcome> {
       const { em, delivery } = await loadDelivery(deliveryId);
@@ -82,6 +99,10 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         return { kind: 'stopped', reason: 'endpoint_disabled', attempted: false };
       }
       if (endpoint.status === 'paused') return { kind: 'held' };
+      if (endpoint.rateLimitPerSecond) {
+        const token = await takeToken(em, endpoint.id, endpoint.rateLimitPerSecond);
+        if (!token.taken) return { kind: 'throttled', waitMs: token.waitMs, tokenIntervalMs: 1000 / endpoint.rateLimitPerSecond };
+      }
 
       const body = webhookBody(event);
       const now = new Date();
@@ -102,6 +123,11 @@ export function createDeliveryActivities(deps: ActivityDeps) {
 
       const status = result.status;
       const ok = status !== null && status >= 200 && status < 300;
+      // Hookline's own events neither count towards an endpoint's health nor announce anything
+      // about their deliveries, so an outage cannot feed on its own notices.
+      const tracksHealth = !isOperationalEventType(event.type);
+      const notices: OperationalEvent[] = [];
+      const ref = { id: endpoint.id, tenantId: endpoint.tenantId, environment: endpoint.environment };
       await em.transactional(async (tx) => {
         tx.create(Attempt, {
           id: newId('attempt'),
@@ -126,12 +152,29 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         } else if (status === 410) {
           row.status = 'failed';
           row.failureReason = 'gone';
-          const ep = await tx.findOneOrFail(Endpoint, { id: endpoint.id });
-          ep.status = 'disabled';
-          ep.disabledReason = 'gone';
-          ep.pausedAt = null;
+        }
+        // A success only writes the endpoint when it ends a run of failures.
+        if ((tracksHealth && (!ok || isFailing(endpoint))) || status === 410) {
+          const ep = await tx.findOneOrFail(Endpoint, { id: endpoint.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+          if (tracksHealth) {
+            const { health, notice } = nextHealth(ep, ok, now);
+            Object.assign(ep, health);
+            if (notice?.kind === 'failing') {
+              notices.push(endpointFailingEvent(ref, { ...notice, deliveryId, eventType: event.type, responseStatus: status }));
+            } else if (notice?.kind === 'recovered') {
+              notices.push(endpointRecoveredEvent(ref, { ...notice, recoveredAt: now, deliveryId, eventType: event.type }));
+            }
+          }
+          if (status === 410 && ep.status !== 'disabled') {
+            ep.status = 'disabled';
+            ep.disabledReason = 'gone';
+            ep.pausedAt = null;
+            notices.push(endpointDisabledEvent(ref, { reason: 'gone', deliveryId, eventType: event.type }));
+          }
         }
       });
+      // Announced once the attempt is committed; publishing never fails the attempt.
+      for (const notice of notices) await operationalEvents.publish(notice);
 
       if (ok) return { kind: 'delivered', status };
       if (status === 410) return { kind: 'stopped', reason: 'gone', attempted: true };
@@ -150,15 +193,27 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       await orm.em.fork().nativeUpdate(Delivery, { id: deliveryId, status: 'pending' }, { nextAttemptAt: new Date(nextAttemptAt) });
     },
 
-    /** Ends a delivery that will not be attempted again. */
+    /** Ends a delivery that will not be attempted again; a dead letter is announced (`delivery.dead_lettered`). */
     async finishDelivery(input: { deliveryId: string; status: 'dead_letter' | 'failed'; reason: string }): Promise<void> {
-      await orm.em
-        .fork()
-        .nativeUpdate(
-          Delivery,
-          { id: input.deliveryId, status: 'pending' },
-          { status: input.status, failureReason: input.reason, nextAttemptAt: null },
-        );
+      const em = orm.em.fork();
+      const ended = await em.nativeUpdate(
+        Delivery,
+        { id: input.deliveryId, status: 'pending' },
+        { status: input.status, failureReason: input.reason, nextAttemptAt: null },
+      );
+      if (ended === 0 || input.status !== 'dead_letter') return;
+      const delivery = await em.findOne(Delivery, { id: input.deliveryId });
+      if (!delivery || isOperationalEventType(delivery.eventType)) return;
+      const endpoint = { id: delivery.endpointId, tenantId: delivery.tenantId, environment: delivery.environment };
+      await operationalEvents.publish(
+        deliveryDeadLetteredEvent(endpoint, {
+          id: delivery.id,
+          eventId: delivery.eventId,
+          eventType: delivery.eventType,
+          attempts: delivery.attemptCount,
+          reason: input.reason,
+        }),
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from '../src/logger.js';
+import { createMetrics, type Metrics } from '../src/metrics.js';
 import type { createServices } from '../src/services/index.js';
 import type { JwtVerifier } from '../src/services/jwt.js';
 import type { AppState } from './context.js';
@@ -8,6 +9,7 @@ import { authMiddleware, crossTenantReads } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
 import { errorMiddleware } from './middleware/errors.js';
 import { requestIdMiddleware } from './middleware/request-id.js';
+import { requestTelemetry } from './middleware/telemetry.js';
 import { MANAGE_PREFIX, RouteTable } from './route-table.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { deliveryActionRoutes } from './routes/delivery-actions.js';
@@ -27,25 +29,25 @@ export interface AppDeps {
   ready?: () => Promise<void>;
   /** Verifies admin JWTs; without it only API keys authenticate. */
   jwt?: JwtVerifier | undefined;
+  /** Served at /metrics; by default a registry of this app's own (without the database gauges). */
+  metrics?: Metrics;
 }
 
-/** The Koa application: one error middleware first, then request ids, body, auth and routes. */
+/**
+ * The Koa application: request ids, then logging and metrics (outside the error middleware, so they
+ * see the status sent), one error middleware, then body, auth and routes.
+ */
 export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTable } {
   const app = new Koa<AppState>();
   app.proxy = false;
   app.silent = true;
 
+  const metrics = deps.metrics ?? createMetrics();
   app.use(requestIdMiddleware);
+  app.use(requestTelemetry(deps.logger, metrics));
   app.use(errorMiddleware(deps.logger));
-  app.use(async (ctx, next) => {
-    const started = performance.now();
-    await next();
-    deps.logger.info(
-      { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
-  });
 
+  const table = new RouteTable();
   const ops = new Router<AppState>();
   ops.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -59,9 +61,26 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
       ctx.body = { status: 'unavailable', reason: (err as Error).message };
     }
   });
+  table.on(ops, '')(
+    {
+      method: 'get',
+      path: '/metrics',
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      description:
+        'Prometheus text format, without authentication (like /healthz): API latency by route, deliveries by status, ' +
+        'pending deliveries, queue lag and delivery attempt latency.',
+      tag: 'Operations',
+      scope: null,
+      responses: { 200: { description: 'Prometheus text exposition format 0.0.4' } },
+    },
+    async (ctx) => {
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+    },
+  );
   app.use(ops.routes());
 
-  const table = new RouteTable();
   const api = new Router<AppState>({ prefix: MANAGE_PREFIX });
   api.use(async (ctx, next) => {
     ctx.state.services = deps.services();

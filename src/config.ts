@@ -35,6 +35,8 @@ const encryptionKeys = z.string().transform((value, ctx) => {
   return keys;
 });
 
+const tenantList = z.string().transform((value) => value.split(',').map((t) => t.trim()).filter(Boolean));
+
 const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,10 +59,18 @@ const EnvSchema = z.object({
   HOOKLINE_DATA_DIR: z.string().min(1).default('.hookline'),
   HOOKLINE_MAX_EVENT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   HOOKLINE_VERIFY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
+  HOOKLINE_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
+  HOOKLINE_AUTO_DISABLE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  HOOKLINE_AUTO_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(5 * 24 * 3600),
+  HOOKLINE_RETENTION_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(24 * 3600),
+  HOOKLINE_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  HOOKLINE_HOUSEKEEPING_TENANTS: tenantList.default([]),
   HOOKLINE_JWT_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
   HOOKLINE_JWKS_URL: z.string().url().optional(),
   HOOKLINE_JWT_ISSUER: z.string().min(1).optional(),
   HOOKLINE_JWT_AUDIENCE: z.string().min(1).optional(),
+  HOOKLINE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HOOKLINE_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -87,9 +97,25 @@ export interface Config {
   maxEventBytes: number;
   /** Limit of the URL-ownership handshake. */
   verifyTimeoutSeconds: number;
+  housekeeping: HousekeepingConfig;
   /** Admin JWTs: an HS256 secret or a JWKS URL (both may be set). */
   jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
+  /** Prometheus ports of a worker process: its own metrics, and the Temporal SDK's (both off when unset). */
+  metrics: { workerPort: number | undefined; temporalPort: number | undefined };
   logLevel: Env['LOG_LEVEL'];
+}
+
+/** The Temporal Schedules that reconcile, auto-disable and purge. */
+export interface HousekeepingConfig {
+  reconcileIntervalSeconds: number;
+  autoDisableIntervalSeconds: number;
+  /** An endpoint whose attempts have all failed for this long is disabled (`disabled_reason: failing`). */
+  autoDisableAfterSeconds: number;
+  retentionIntervalSeconds: number;
+  /** Finished deliveries (and their attempts and events) older than this are deleted. */
+  retentionDays: number;
+  /** Housekeeping touches only these tenants; empty means all (several deployments sharing one database). */
+  tenants: string[];
 }
 
 /** Thrown when the environment holds a bad value; the message names each variable. */
@@ -129,12 +155,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     dataDir: e.HOOKLINE_DATA_DIR,
     maxEventBytes: e.HOOKLINE_MAX_EVENT_BYTES,
     verifyTimeoutSeconds: e.HOOKLINE_VERIFY_TIMEOUT_SECONDS,
+    housekeeping: {
+      reconcileIntervalSeconds: e.HOOKLINE_RECONCILE_INTERVAL_SECONDS,
+      autoDisableIntervalSeconds: e.HOOKLINE_AUTO_DISABLE_INTERVAL_SECONDS,
+      autoDisableAfterSeconds: e.HOOKLINE_AUTO_DISABLE_AFTER_SECONDS,
+      retentionIntervalSeconds: e.HOOKLINE_RETENTION_INTERVAL_SECONDS,
+      retentionDays: e.HOOKLINE_RETENTION_DAYS,
+      tenants: e.HOOKLINE_HOUSEKEEPING_TENANTS,
+    },
     jwt: {
       secret: e.HOOKLINE_JWT_SECRET,
       jwksUrl: e.HOOKLINE_JWKS_URL,
       issuer: e.HOOKLINE_JWT_ISSUER,
       audience: e.HOOKLINE_JWT_AUDIENCE,
     },
+    metrics: { workerPort: e.HOOKLINE_WORKER_METRICS_PORT, temporalPort: e.HOOKLINE_TEMPORAL_METRICS_PORT },
     logLevel: e.LOG_LEVEL,
   };
 }

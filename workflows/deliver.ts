@@ -17,6 +17,7 @@ import {
   type DeliveryState,
 } from './messages.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
+import { throttledDelayMs } from './throttle.js';
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
@@ -69,6 +70,8 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
   };
   let failures = 0;
   let heldSince: number | undefined;
+  // Attempts in a row that found no token of the endpoint's rate limit.
+  let throttles = 0;
 
   for (;;) {
     if (state.paused) {
@@ -86,12 +89,22 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
     state.phase = 'attempting';
     attemptNow = false;
     const resumesBefore = resumes;
-    const outcome = await attemptDelivery({ deliveryId: input.deliveryId, attempt: state.attempts + 1 });
+    const outcome: activities.AttemptOutcome = await attemptDelivery({ deliveryId: input.deliveryId, attempt: state.attempts + 1 });
+    throttles = outcome.kind === 'throttled' ? throttles + 1 : 0;
     switch (outcome.kind) {
       case 'held':
         // Resumed while the attempt found the endpoint paused: look again at once.
         if (resumes === resumesBefore) state.paused = true;
         continue;
+      case 'throttled': {
+        // Not a failure: nothing was sent, and the attempt number and retry schedule stay as they were.
+        const delay = throttledDelayMs(outcome.waitMs, outcome.tokenIntervalMs, throttles, Math.random());
+        state.phase = 'throttled';
+        state.nextAttemptAt = new Date(Date.now() + delay).toISOString();
+        await condition(() => attemptNow || state.paused, delay);
+        state.nextAttemptAt = null;
+        continue;
+      }
       case 'delivered':
         state.attempts += 1;
         return finish(state, { status: 'delivered', attempts: state.attempts });

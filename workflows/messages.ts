@@ -17,7 +17,7 @@ export const resumeSignal = defineSignal('resume');
 export const attemptNowSignal = defineSignal('attemptNow');
 
 export interface DeliveryState {
-  phase: 'starting' | 'attempting' | 'backoff' | 'held' | 'done';
+  phase: 'starting' | 'attempting' | 'backoff' | 'throttled' | 'held' | 'done';
   attempts: number;
   nextAttemptAt: string | null;
   paused: boolean;

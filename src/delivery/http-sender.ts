@@ -22,6 +22,9 @@ export interface SendResult {
   timedOut: boolean;
 }
 
+/** Told of every finished send (success or failure); must not throw. */
+export type SendObserver = (result: SendResult, request: SendRequest) => void;
+
 export class BlockedTargetError extends Error {
   readonly code = 'HOOKLINE_BLOCKED_TARGET';
 }
@@ -50,7 +53,11 @@ function checkedLookup(policy: AddressPolicy): LookupFunction {
 export class HttpSender {
   private readonly agent: Agent;
 
-  constructor(private readonly policy: AddressPolicy) {
+  /** @param observer told of every send's result, e.g. to record attempt latency */
+  constructor(
+    private readonly policy: AddressPolicy,
+    private readonly observer?: SendObserver,
+  ) {
     this.agent = new Agent({
       connect: { lookup: checkedLookup(policy), timeout: 10_000 },
       keepAliveTimeout: 10_000,
@@ -60,6 +67,16 @@ export class HttpSender {
 
   /** POSTs once. Never throws for HTTP or network failures: they come back in the result. */
   async send(req: SendRequest): Promise<SendResult> {
+    const result = await this.post(req);
+    try {
+      this.observer?.(result, req);
+    } catch {
+      // Observing is best effort: it never changes what the caller gets.
+    }
+    return result;
+  }
+
+  private async post(req: SendRequest): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const fail = (error: string, timedOut = false): SendResult => ({

@@ -10,9 +10,14 @@ import { createServices } from '../services/index.js';
 import { createJwtVerifier } from '../services/jwt.js';
 import { connectTemporal, createDeliveryWorkflows, type TemporalSettings } from '../temporal/client.js';
 import { createWorker } from '../temporal/worker.js';
-import { installTemporalRuntime } from '../temporal/runtime.js';
+import { ensureHousekeepingSchedules } from '../temporal/schedules.js';
+import { createOperationalEventPublisher } from '../services/operational-events.js';
+import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
 import type { Logger } from '../logger.js';
+import { attemptObserver, createMetrics, serveMetrics, type Metrics } from '../metrics.js';
 import { createApp } from '../../api/app.js';
+import { gracefulCloser } from './http-drain.js';
+import { readinessProbe } from './readiness.js';
 
 /**
  * The encryption key ring: `HOOKLINE_ENCRYPTION_KEYS`, or, for the embedded development stack
@@ -46,10 +51,19 @@ export function temporalSettings(config: Config, address: string, uiUrl?: string
   };
 }
 
-/** Starts the REST API on `config.port`. Resolves with its URL and a closer that drains requests. */
+/**
+ * How long a stopping API waits for its requests: the slowest, `POST /endpoints/{id}/verify`, waits
+ * for a handshake run bounded by the receiver's limit plus 30 s.
+ */
+const apiDrainMs = (config: Config) => (config.verifyTimeoutSeconds + 35) * 1000;
+
+/**
+ * Starts the REST API on `config.port`. Resolves with its URL and a closer that drains requests.
+ * `metrics` is shared with a worker in the same process (`npm start`); by default the API has its own.
+ */
 export async function startApi(
   config: Config,
-  deps: { orm: Orm; secretBox: SecretBox; temporal: TemporalSettings; logger: Logger },
+  deps: { orm: Orm; secretBox: SecretBox; temporal: TemporalSettings; logger: Logger; metrics?: Metrics },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const { client, connection } = await connectTemporal(deps.temporal);
   const workflows = createDeliveryWorkflows(client, deps.temporal);
@@ -60,17 +74,17 @@ export async function startApi(
     catalogue: loadCatalogue(),
     logger: deps.logger,
   });
+  const readiness = readinessProbe({ orm: deps.orm, temporalAddress: deps.temporal.address, logger: deps.logger });
   const app = createApp({
     services,
     logger: deps.logger,
     maxBodyBytes: config.maxEventBytes,
     jwt: createJwtVerifier(config.jwt, deps.logger),
-    ready: async () => {
-      await deps.orm.em.fork().getConnection().execute('select 1');
-      await connection.healthService.check({});
-    },
+    ready: readiness.check,
+    metrics: deps.metrics ?? createMetrics({ database: { orm: deps.orm, logger: deps.logger } }),
   });
   const server = app.listen(config.port, config.host);
+  const closeServer = gracefulCloser(server, deps.logger);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -80,27 +94,41 @@ export async function startApi(
   return {
     url: `http://${config.host}:${port}`,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(apiDrainMs(config));
+      await readiness.close();
       await connection.close();
     },
   };
 }
 
-/** Runs a Temporal worker until `stop` is called. */
+/**
+ * Runs a Temporal worker until `stop` is called; `stop` lets in-flight attempts finish and be
+ * recorded (up to the worker's shutdown grace time). Its attempt latency goes to `metrics` (shared
+ * with the API under `npm start`), served on HOOKLINE_WORKER_METRICS_PORT when that is set.
+ */
 export async function startWorker(
   config: Config,
-  deps: { orm: Orm; secretBox: SecretBox; temporal: TemporalSettings; logger: Logger },
+  deps: { orm: Orm; secretBox: SecretBox; temporal: TemporalSettings; logger: Logger; metrics?: Metrics },
 ): Promise<{ stop(): Promise<void>; done: Promise<void> }> {
-  installTemporalRuntime(deps.logger);
-  const sender = new HttpSender({ allowPrivate: config.allowPrivateTargets });
+  const { temporalPort, workerPort } = config.metrics;
+  installTemporalRuntime(deps.logger, { metricsBindAddress: temporalPort ? bindAddress(config.host, temporalPort) : undefined });
+  const metrics = deps.metrics ?? createMetrics();
+  const metricsServer = workerPort === undefined ? undefined : await serveMetrics(metrics.registry, config.host, workerPort);
+  if (metricsServer) deps.logger.info({ url: metricsServer.url }, 'worker metrics listening');
+  const sender = new HttpSender({ allowPrivate: config.allowPrivateTargets }, attemptObserver(metrics));
+  // Activities reach Temporal too: the reconciler starts missing workflows, auto-disable signals them,
+  // and operational events start the deliveries they fan out to.
+  const { client, connection: clientConnection } = await connectTemporal(deps.temporal);
+  const workflows = createDeliveryWorkflows(client, deps.temporal);
   const { worker, connection } = await createWorker(deps.temporal, {
     orm: deps.orm,
     secretBox: deps.secretBox,
     sender,
     logger: deps.logger,
+    temporal: client,
+    workflows,
+    operationalEvents: createOperationalEventPublisher({ orm: deps.orm, workflows, catalogue: loadCatalogue(), logger: deps.logger }),
+    housekeeping: config.housekeeping,
     delivery: {
       retryScheduleSeconds: config.retryScheduleSeconds,
       maxRetryIntervalSeconds: config.maxRetryIntervalSeconds,
@@ -108,9 +136,15 @@ export async function startWorker(
     },
     verification: { timeoutSeconds: config.verifyTimeoutSeconds },
   });
+  // Deliveries flow without housekeeping: a Temporal that refuses the Schedules is logged, not fatal.
+  await ensureHousekeepingSchedules(client, deps.temporal.taskQueue, config.housekeeping, deps.logger).catch((err: unknown) =>
+    deps.logger.error({ err }, 'could not create the housekeeping schedules'),
+  );
   const done = worker.run().finally(async () => {
     await sender.close();
     await connection.close();
+    await clientConnection.close();
+    await metricsServer?.close();
   });
   return {
     done,
@@ -121,11 +155,17 @@ export async function startWorker(
   };
 }
 
-/** Runs `fn` on SIGTERM/SIGINT once, then exits. */
+/**
+ * Runs `fn` on the first SIGTERM/SIGINT, then exits 0 (1 if `fn` fails). A second signal while
+ * `fn` runs exits at once with 1, for an impatient Ctrl-C.
+ */
 export function onShutdown(logger: Logger, fn: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     fn()

@@ -8,7 +8,8 @@ import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { startDevServer } from '../temporal/dev-server.js';
-import { installTemporalRuntime } from '../temporal/runtime.js';
+import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
+import { createMetrics } from '../metrics.js';
 import { createApiKey, ensureTenant, generateApiKey } from '../services/api-keys.js';
 import type { Orm } from '../db/orm.js';
 import { exitOnConfigError, onShutdown, openDatabase, secretBoxFor, startApi, startWorker, temporalSettings } from './runtime.js';
@@ -36,7 +37,8 @@ try {
   mkdirSync(config.dataDir, { recursive: true });
 
   // Before the dev server: launching it through the SDK creates the Temporal runtime.
-  installTemporalRuntime(logger);
+  const temporalMetrics = config.metrics.temporalPort;
+  installTemporalRuntime(logger, { metricsBindAddress: temporalMetrics ? bindAddress(config.host, temporalMetrics) : undefined });
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
   const devServer = config.temporal.address
     ? undefined
@@ -52,8 +54,10 @@ try {
   const secretBox = secretBoxFor(config, true);
   const orm = await openDatabase(config.databaseUrl ?? embedded!.url, { max: embedded ? 4 : 10 });
   const apiKey = await ensureDevKey(config, orm);
-  const worker = await startWorker(config, { orm, secretBox, temporal, logger });
-  const api = await startApi(config, { orm, secretBox, temporal, logger });
+  // One registry: the API's /metrics also shows this process's worker's attempt latency.
+  const metrics = createMetrics({ database: { orm, logger } });
+  const worker = await startWorker(config, { orm, secretBox, temporal, logger, metrics });
+  const api = await startApi(config, { orm, secretBox, temporal, logger, metrics });
 
   console.log(
     [
@@ -64,12 +68,14 @@ try {
       `  Temporal:      ${temporal.address} (namespace ${temporal.namespace})`,
       `  Database:      ${embedded ? `embedded PostgreSQL (${join(config.dataDir, 'pgdata')})` : 'DATABASE_URL'}`,
       `  API key:       ${apiKey}`,
+      `  Metrics:       ${api.url}/metrics`,
       '',
       `  curl -H "Authorization: Bearer ${apiKey}" ${api.url}/manage/v1/webhooks/endpoints`,
       '',
     ].join('\n'),
   );
 
+  // The API first: its requests (a verification, say) may wait on this process's worker.
   onShutdown(logger, async () => {
     await api.close();
     await worker.stop();

@@ -151,6 +151,12 @@ export function createEndpointService({ em, secretBox, workflows, logger }: Endp
         endpoint.status = nextStatus;
         endpoint.pausedAt = nextStatus === 'paused' ? new Date() : null;
         endpoint.disabledReason = nextStatus === 'disabled' ? 'manual' : null;
+        if (previousStatus === 'disabled') {
+          // Re-enabled: a failing run from before starts over, or auto-disable would strike again at once.
+          endpoint.consecutiveFailures = 0;
+          endpoint.failingSince = null;
+          endpoint.failingNotifiedAt = null;
+        }
         if (nextStatus === 'disabled') {
           const pending = await em.find(Delivery, { endpointId: endpoint.id, status: 'pending' }, { fields: ['id'] });
           stopped = pending.map((d) => d.id);

@@ -11,11 +11,23 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
+export interface TemporalRuntimeOptions {
+  /**
+   * Where the SDK serves its own Prometheus metrics (worker task slots, poll and schedule-to-start
+   * latencies, activity execution latency …) at `/metrics`, e.g. `127.0.0.1:9464`.
+   */
+  metricsBindAddress?: string | undefined;
+}
+
 /**
  * Routes the Temporal SDK's own logs into Hookline's JSON logger, at warnings and above unless
- * LOG_LEVEL asks for more. Installed once per process, before the first worker.
+ * LOG_LEVEL asks for more, and exports its metrics when asked. Installed once per process, before
+ * the first worker.
+ *
+ * The SDK's own shutdown on signals is off: the entry points shut down in order (the API drains
+ * first, since its requests may wait on this process's worker), see `onShutdown`.
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeOptions = {}): void {
   if (installed) return;
   installed = true;
   const level: LogLevel = ['trace', 'debug'].includes(logger.level) ? 'DEBUG' : 'WARN';
@@ -24,5 +36,16 @@ export function installTemporalRuntime(logger: Logger): void {
       const method = LEVELS[entry.level];
       logger[method]({ ...entry.meta, sdk: 'temporal' }, entry.message);
     }),
+    shutdownSignals: [],
+    ...(options.metricsBindAddress && {
+      telemetryOptions: {
+        metrics: { prometheus: { bindAddress: options.metricsBindAddress, useSecondsForDurations: true } },
+      },
+    }),
   });
+}
+
+/** `host:port` for a listener, with brackets around an IPv6 host. */
+export function bindAddress(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -22,3 +22,19 @@ export function verificationWorkflowId(endpointId: string): string {
 export function verificationWorkflowIdPrefix(endpointId: string): string {
   return `verify-${endpointId}-`;
 }
+
+/** The housekeeping jobs, each run by a Temporal Schedule. */
+export type HousekeepingJob = 'reconcile' | 'auto-disable' | 'retention';
+
+/**
+ * The Schedule of a housekeeping job. It names the task queue, so deployments (and test stacks)
+ * sharing one Temporal namespace each keep their own.
+ */
+export function housekeepingScheduleId(job: HousekeepingJob, taskQueue: string): string {
+  return `hookline-${job}-${taskQueue}`;
+}
+
+/** The workflow id a housekeeping Schedule gives its runs (Temporal appends the scheduled time). */
+export function housekeepingWorkflowId(job: HousekeepingJob, taskQueue: string): string {
+  return `${housekeepingScheduleId(job, taskQueue)}-run`;
+}

@@ -91,7 +91,16 @@ describe('delivery path', () => {
     expect(dead.failure_reason).toBe('retries_exhausted');
     expect(r.requests).toHaveLength(4);
 
-    const description = await stack.temporal.workflow.getHandle(deliveryWorkflowId(delivery.id)).describe();
+    // The row is dead-lettered just before the workflow fails: wait for the workflow to close.
+    const handle = stack.temporal.workflow.getHandle(deliveryWorkflowId(delivery.id));
+    const description = await waitFor(
+      async () => {
+        const d = await handle.describe();
+        return d.status.name === 'RUNNING' ? undefined : d;
+      },
+      10_000,
+      'the workflow to close',
+    );
     expect(description.status.name).toBe('FAILED');
     const sa = description.typedSearchAttributes;
     expect(sa.get({ name: 'WebhookDeliveryStatus', type: 'KEYWORD' } as never)).toBe('dead_letter');

@@ -33,7 +33,8 @@ export interface Stack {
   workerEnv: Record<string, string>;
   orm: Orm;
   temporal: Client;
-  newTenant(options?: { environment?: Environment; scopes?: Scope[] }): Promise<Tenant>;
+  /** A fresh tenant with an API key; `id` picks its id (e.g. to name it in HOOKLINE_HOUSEKEEPING_TENANTS). */
+  newTenant(options?: { id?: string; environment?: Environment; scopes?: Scope[] }): Promise<Tenant>;
   stop(): Promise<void>;
 }
 
@@ -80,8 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     workerEnv,
     orm,
     temporal,
-    async newTenant({ environment = 'test', scopes = ['manage_webhooks', 'publish_events'] as Scope[] } = {}) {
-      const id = `t_${randomBytes(5).toString('hex')}`;
+    async newTenant({ id = `t_${randomBytes(5).toString('hex')}`, environment = 'test', scopes = ['manage_webhooks', 'publish_events'] as Scope[] } = {}) {
       const em = orm.em.fork();
       await ensureTenant(em, id);
       const { key } = await createApiKey(em, { tenantId: id, environment, scopes });
