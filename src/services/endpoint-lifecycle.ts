@@ -8,7 +8,7 @@ import { audit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { findEndpoint } from './endpoints.js';
 import { invalid, notFound } from './errors.js';
-import { startDeliveries } from './events.js';
+import { createOriginalDelivery, startDeliveries } from './events.js';
 
 /** How long the previous secret keeps signing after a rotation, unless the caller says otherwise. */
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -130,18 +130,7 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
         externalId: null,
         test: true,
       });
-      const disabled = endpoint.status === 'disabled';
-      const delivery = em.create(Delivery, {
-        id: newId('delivery'),
-        tenantId: actor.tenantId,
-        environment: actor.environment,
-        eventId: event.id,
-        endpointId: endpoint.id,
-        eventType: type,
-        status: disabled ? 'failed' : 'pending',
-        failureReason: disabled ? 'endpoint_disabled' : null,
-        replayOf: null,
-      });
+      const delivery = createOriginalDelivery(em, event, endpoint);
       audit(em, actor, {
         action: 'endpoint.tested',
         resourceType: 'endpoint',
@@ -149,7 +138,7 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
         changes: { event_type: type, event_id: event.id, delivery_id: delivery.id },
       });
       await em.flush();
-      if (!disabled) await startDeliveries(workflows, [{ delivery, url: endpoint.url }], logger);
+      if (delivery.status === 'pending') await startDeliveries(workflows, [{ delivery, url: endpoint.url }], logger);
       return delivery;
     },
 

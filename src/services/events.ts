@@ -47,6 +47,30 @@ export async function startDeliveries(
   }
 }
 
+/**
+ * The delivery of an event to one endpoint, added to the unit of work. A disabled endpoint's
+ * delivery is recorded as `failed` (`endpoint_disabled`) and never attempted, so `recover` can
+ * send it once the endpoint is enabled again.
+ */
+export function createOriginalDelivery(
+  em: EntityManager,
+  event: Pick<Event, 'id' | 'tenantId' | 'environment' | 'type'>,
+  endpoint: Pick<Endpoint, 'id' | 'status'>,
+): Delivery {
+  const disabled = endpoint.status === 'disabled';
+  return em.create(Delivery, {
+    id: newId('delivery'),
+    tenantId: event.tenantId,
+    environment: event.environment,
+    eventId: event.id,
+    endpointId: endpoint.id,
+    eventType: event.type,
+    status: disabled ? 'failed' : 'pending',
+    failureReason: disabled ? 'endpoint_disabled' : null,
+    replayOf: null,
+  });
+}
+
 export function createEventService({ em, workflows, catalogue, logger }: EventServiceDeps) {
   return {
     /**
@@ -83,19 +107,8 @@ export function createEventService({ em, workflows, catalogue, logger }: EventSe
       });
       const toStart: { delivery: Delivery; url: string }[] = [];
       for (const endpoint of endpoints) {
-        const disabled = endpoint.status === 'disabled';
-        const delivery = em.create(Delivery, {
-          id: newId('delivery'),
-          tenantId: actor.tenantId,
-          environment: actor.environment,
-          eventId: event.id,
-          endpointId: endpoint.id,
-          eventType: input.type,
-          status: disabled ? 'failed' : 'pending',
-          failureReason: disabled ? 'endpoint_disabled' : null,
-          replayOf: null,
-        });
-        if (!disabled) toStart.push({ delivery, url: endpoint.url });
+        const delivery = createOriginalDelivery(em, event, endpoint);
+        if (delivery.status === 'pending') toStart.push({ delivery, url: endpoint.url });
       }
       try {
         await em.flush();

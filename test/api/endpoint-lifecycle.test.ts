@@ -3,27 +3,23 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import type { temporal } from '@temporalio/proto';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
-import { startReceiver, waitFor, type ReceivedRequest, type Receiver } from '../helpers/receiver.js';
+import { receiverPool, waitFor, type ReceivedRequest } from '../helpers/receiver.js';
 import { createEndpoint, getDelivery, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
 
 let stack: Stack;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 // One retry, 3 s (±20 %) after the first failure: long enough to act during the backoff.
 beforeAll(async () => {
   stack = await startStack({ retrySchedule: [3] });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
 
 async function auditEntries(tenant: Tenant, action?: string): Promise<any[]> {
   const query = action ? `?action=${encodeURIComponent(action)}` : '';

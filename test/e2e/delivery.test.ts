@@ -2,26 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js';
+import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { createEndpoint, listDeliveries as deliveriesOf, publish, waitForDeliveryStatus as waitForStatus } from '../helpers/api.js';
 
 let stack: Stack;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
   stack = await startStack({ retrySchedule: [1, 1, 1] });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
 
 describe('delivery path', () => {
   it('fans an event out to the subscribed endpoints only, signed so standardwebhooks and svix verify it', async () => {

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js';
+import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { ApiKey } from '../../src/db/entities/index.js';
 import { hashApiKey, revokeApiKey } from '../../src/services/api-keys.js';
 
@@ -30,7 +30,8 @@ const TOOLS = [
 ];
 
 let stack: Stack;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 const sessions: McpSession[] = [];
 
 beforeAll(async () => {
@@ -39,15 +40,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.client.close()));
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
 
 function serverEnv(apiKey: string): Record<string, string> {
   const env = { ...process.env, ...stack.workerEnv, HOOKLINE_API_KEY: apiKey, NODE_OPTIONS: '', LOG_LEVEL: 'info' };

@@ -4,7 +4,7 @@ import { findTemporalCli } from '../../src/temporal/dev-server.js';
 import { searchAttributes } from '../../src/temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js';
+import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { createEndpoint, deliverOne, getDelivery, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
 
 // The operator's console is the real `temporal` binary against the run's dev server: every
@@ -12,7 +12,8 @@ import { createEndpoint, deliverOne, getDelivery, listDeliveries, publish, waitF
 
 let stack: Stack;
 let temporalCli: string;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
   const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
@@ -21,15 +22,10 @@ beforeAll(async () => {
   stack = await startStack({ retrySchedule: [1] });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
 
 interface CliResult {
   code: number;

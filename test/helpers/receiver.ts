@@ -116,3 +116,18 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The receivers of one test file: `start` them as needed and `closeAll` in `afterAll`. */
+export function receiverPool() {
+  const open: Receiver[] = [];
+  return {
+    async start(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+      const receiver = await startReceiver(...args);
+      open.push(receiver);
+      return receiver;
+    },
+    closeAll: async () => {
+      await Promise.all(open.splice(0).map((r) => r.close()));
+    },
+  };
+}
