@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -21,7 +22,9 @@ import { throttledDelayMs } from './throttle.js';
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
-const { beginDelivery, scheduleRetry, finishDelivery } = proxyActivities<Activities>({
+// Short database bookkeeping runs as local activities, inside the workflow task that needs it:
+// no extra round trip through the server per step, which keeps deliveries/s up.
+const { beginDelivery, scheduleRetry, finishDelivery } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
