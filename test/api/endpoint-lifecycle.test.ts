@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import type { temporal } from '@temporalio/proto';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
 import { receiverPool, waitFor, type ReceivedRequest } from '../helpers/receiver.js';
 import { createEndpoint, getDelivery, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { historyText } from '../helpers/history.js';
 
 let stack: Stack;
 const receivers = receiverPool();
@@ -50,18 +50,6 @@ function verifies(secret: string, req: ReceivedRequest): boolean {
   return standard;
 }
 
-function historyText(history: temporal.api.history.v1.IHistory): string {
-  const parts: string[] = [];
-  const walk = (value: unknown) => {
-    if (value === null || value === undefined) return;
-    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
-    else if (typeof value === 'string') parts.push(value);
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (typeof value === 'object') Object.values(value as Record<string, unknown>).forEach(walk);
-  };
-  walk(history);
-  return parts.join('\n');
-}
 
 describe('DELETE /endpoints/{id}', () => {
   it('soft-deletes: 200 with deleted_at, then 404 everywhere, unlisted, audited, and new events skip it', async () => {

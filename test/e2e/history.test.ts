@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { deliverOne, waitForDeliveryStatus } from '../helpers/api.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { historyText } from '../helpers/history.js';
 
 let stack: Stack;
 const receivers: Receiver[] = [];
@@ -18,24 +18,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Every string in a history, with payload bytes decoded, so a search sees what Temporal stores. */
-function historyText(history: temporal.api.history.v1.IHistory): string {
-  const parts: string[] = [];
-  const walk = (value: unknown) => {
-    if (value === null || value === undefined) return;
-    if (value instanceof Uint8Array) {
-      parts.push(Buffer.from(value).toString('utf8'));
-    } else if (typeof value === 'string') {
-      parts.push(value);
-    } else if (Array.isArray(value)) {
-      value.forEach(walk);
-    } else if (typeof value === 'object') {
-      Object.values(value as Record<string, unknown>).forEach(walk);
-    }
-  };
-  walk(history);
-  return parts.join('\n');
-}
 
 async function finishedHistory(status: 'delivered' | 'dead_letter', reply: (i: number) => { status: number }) {
   const tenant = await stack.newTenant();

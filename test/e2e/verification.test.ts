@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startReceiver, waitFor, type Receiver, type ReceivedRequest, type Reply } from '../helpers/receiver.js';
 import { createEndpoint } from '../helpers/api.js';
 import { AuditEntry } from '../../src/db/entities/index.js';
 import { verificationWorkflowIdPrefix } from '../../src/temporal/workflow-ids.js';
 import { searchAttributes } from '../../src/temporal/search-attributes.js';
+import { historyText } from '../helpers/history.js';
 
 // The receiver's limit is shortened by configuration so a stalled receiver costs seconds.
 const LIMIT_SECONDS = 2;
@@ -42,19 +42,6 @@ async function getEndpoint(tenant: Awaited<ReturnType<Stack['newTenant']>>, id: 
   return res.body;
 }
 
-/** Every string in a history, with payload bytes decoded, so a search sees what Temporal stores. */
-function historyText(history: temporal.api.history.v1.IHistory): string {
-  const parts: string[] = [];
-  const walk = (value: unknown) => {
-    if (value === null || value === undefined) return;
-    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
-    else if (typeof value === 'string') parts.push(value);
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (typeof value === 'object') Object.values(value as Record<string, unknown>).forEach(walk);
-  };
-  walk(history);
-  return parts.join('\n');
-}
 
 describe('URL-ownership verification', () => {
   it('verifies a receiver that echoes the signed challenge, and records it on the endpoint and in the audit log', async () => {

@@ -1,0 +1,15 @@
+import type { temporal } from '@temporalio/proto';
+
+/** Every string in a Temporal history, with payload bytes decoded, so a search sees what Temporal stores. */
+export function historyText(history: temporal.api.history.v1.IHistory): string {
+  const parts: string[] = [];
+  const walk = (value: unknown) => {
+    if (value === null || value === undefined) return;
+    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+    else if (typeof value === 'string') parts.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object') Object.values(value as Record<string, unknown>).forEach(walk);
+  };
+  walk(history);
+  return parts.join('\n');
+}
