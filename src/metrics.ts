@@ -153,82 +153,56 @@ function registerDeliveryGauges(registry: Registry, database: NonNullable<Metric
     return reading;
   };
 
-  new Gauge({
-    name: 'hookline_deliveries',
-    help: 'Deliveries by status, across every worker (from the database).',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (!s) return;
-      for (const status of DELIVERY_STATUSES) this.set({ status }, s.byStatus.get(status) ?? 0);
-    },
+  /** A gauge filled at scrape time from one shared database snapshot (nothing when it cannot be read). */
+  const snapshotGauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    fill: (gauge: Gauge<L>, s: DeliverySnapshot) => void,
+  ) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const s = await snapshot();
+        if (s) fill(this, s);
+      },
+    });
+
+  snapshotGauge('hookline_deliveries', 'Deliveries by status, across every worker (from the database).', ['status'], (g, s) => {
+    for (const status of DELIVERY_STATUSES) g.set({ status }, s.byStatus.get(status) ?? 0);
   });
-  new Gauge({
-    name: 'hookline_pending_deliveries',
-    help: 'Deliveries waiting for their first attempt or a retry, or held by a paused endpoint (from the database).',
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s) this.set(s.byStatus.get('pending') ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'hookline_delivery_queue_lag_seconds',
-    help:
-      'How long the oldest due delivery has waited past its due time (next attempt, or creation for a first ' +
+  snapshotGauge(
+    'hookline_pending_deliveries',
+    'Deliveries waiting for their first attempt or a retry, or held by a paused endpoint (from the database).',
+    [],
+    (g, s) => g.set(s.byStatus.get('pending') ?? 0),
+  );
+  snapshotGauge(
+    'hookline_delivery_queue_lag_seconds',
+    'How long the oldest due delivery has waited past its due time (next attempt, or creation for a first ' +
       'attempt); 0 when nothing is overdue. Deliveries held by a paused endpoint are not counted.',
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s) this.set(s.queueLagSeconds);
-    },
-  });
+    [],
+    (g, s) => g.set(s.queueLagSeconds),
+  );
 
   const recent = `hookline_recent_delivery_attempt_duration_seconds`;
   const recentHelp = `Delivery attempts of the last ${windowSeconds} s by outcome, across every worker (from the database); a gauge histogram`;
-  new Gauge({
-    name: `${recent}_bucket`,
-    help: `${recentHelp}: attempts that took at most "le" seconds.`,
-    labelNames: ['outcome', 'le'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (!s) return;
-      for (const outcome of ATTEMPT_OUTCOMES) {
-        const row = s.attempts.get(outcome);
-        ATTEMPT_BUCKETS.forEach((le, i) => this.set({ outcome, le: String(le) }, row?.buckets[i] ?? 0));
-        this.set({ outcome, le: '+Inf' }, row?.count ?? 0);
-      }
-    },
+  snapshotGauge(`${recent}_bucket`, `${recentHelp}: attempts that took at most "le" seconds.`, ['outcome', 'le'], (g, s) => {
+    for (const outcome of ATTEMPT_OUTCOMES) {
+      const row = s.attempts.get(outcome);
+      ATTEMPT_BUCKETS.forEach((le, i) => g.set({ outcome, le: String(le) }, row?.buckets[i] ?? 0));
+      g.set({ outcome, le: '+Inf' }, row?.count ?? 0);
+    }
   });
-  new Gauge({
-    name: `${recent}_count`,
-    help: `${recentHelp}: number of attempts.`,
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (!s) return;
-      for (const outcome of ATTEMPT_OUTCOMES) this.set({ outcome }, s.attempts.get(outcome)?.count ?? 0);
-    },
+  snapshotGauge(`${recent}_count`, `${recentHelp}: number of attempts.`, ['outcome'], (g, s) => {
+    for (const outcome of ATTEMPT_OUTCOMES) g.set({ outcome }, s.attempts.get(outcome)?.count ?? 0);
   });
-  new Gauge({
-    name: `${recent}_sum`,
-    help: `${recentHelp}: total seconds.`,
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (!s) return;
-      for (const outcome of ATTEMPT_OUTCOMES) this.set({ outcome }, s.attempts.get(outcome)?.sumSeconds ?? 0);
-    },
+  snapshotGauge(`${recent}_sum`, `${recentHelp}: total seconds.`, ['outcome'], (g, s) => {
+    for (const outcome of ATTEMPT_OUTCOMES) g.set({ outcome }, s.attempts.get(outcome)?.sumSeconds ?? 0);
   });
 }
 

@@ -1,26 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver, type ReceiverOptions, type Reply, type ReceivedRequest } from '../helpers/receiver.js';
+import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { createEndpoint, deliverOne, getDelivery, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
 
 let stack: Stack;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
   // One retry a second after the first attempt: a failing receiver dead-letters in about a second.
   stack = await startStack({ retrySchedule: [1] });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
-
-async function receiver(reply?: (index: number, req: ReceivedRequest) => Reply, options?: ReceiverOptions): Promise<Receiver> {
-  const r = await startReceiver(reply, options);
-  receivers.push(r);
-  return r;
-}
 
 /** A receiver that answers 500 until `fix()` is called, then 200. */
 async function brokenReceiver() {

@@ -7,7 +7,7 @@ import { newId } from '../../src/ids.js';
 import { deliveryWorkflowId, housekeepingScheduleId, type HousekeepingJob } from '../../src/temporal/workflow-ids.js';
 import type { AutoDisableResult, PurgeResult, ReconcileResult } from '../../activities/housekeeping.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver, type Reply } from '../helpers/receiver.js';
+import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { createEndpoint, getDelivery, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
 
 // Every stack of the run shares one database: this file's housekeeping touches its own tenants only.
@@ -18,7 +18,8 @@ const tenantIds = {
 };
 
 let stack: Stack;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
   stack = await startStack({
@@ -31,15 +32,9 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
-
-async function receiver(reply: (i: number) => Reply = () => ({ status: 200 })) {
-  const r = await startReceiver(reply);
-  receivers.push(r);
-  return r;
-}
 
 /** Triggers the job's Schedule now and returns the result of the run it started. */
 async function runSchedule<T>(job: HousekeepingJob): Promise<T> {

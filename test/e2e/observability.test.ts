@@ -9,7 +9,7 @@ import { createOrm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
 import { secretBoxFor, startApi, temporalSettings } from '../../src/main/runtime.js';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver, type Reply } from '../helpers/receiver.js';
+import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { createEndpoint, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -17,13 +17,8 @@ let stack: Stack;
 let worker: ChildProcess | undefined;
 let workerMetricsUrl: string;
 let temporalMetricsPort: number;
-const receivers: Receiver[] = [];
-
-async function receiver(reply?: (index: number) => Reply): Promise<Receiver> {
-  const r = await startReceiver(reply);
-  receivers.push(r);
-  return r;
-}
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -100,7 +95,7 @@ afterAll(async () => {
     worker.kill('SIGTERM');
     await new Promise((res) => worker!.once('exit', res));
   }
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
 

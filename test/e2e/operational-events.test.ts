@@ -2,26 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { Endpoint, Event } from '../../src/db/entities/index.js';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver, type Reply, type ReceivedRequest } from '../helpers/receiver.js';
+import { receiverPool, waitFor, type Receiver, type Reply, type ReceivedRequest } from '../helpers/receiver.js';
 import { createEndpoint, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
 
 let stack: Stack;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
   // Five attempts a second apart: a dead letter in about five seconds.
   stack = await startStack({ retrySchedule: [1, 1, 1, 1] });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await stack?.stop();
 });
-
-async function receiver(reply: (i: number) => Reply = () => ({ status: 200 })) {
-  const r = await startReceiver(reply);
-  receivers.push(r);
-  return r;
-}
 
 /** An operator's endpoint subscribed to Hookline's operational events. */
 async function operatorEndpoint(tenant: Tenant, reply?: (i: number) => Reply) {

@@ -7,12 +7,13 @@ import { secretBoxFor, startWorker } from '../../src/main/runtime.js';
 import { temporalSettings } from '../../src/main/runtime.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js';
+import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { createEndpoint, getDelivery, listDeliveries, publish } from '../helpers/api.js';
 
 let stack: Stack;
 let secondWorker: { stop(): Promise<void> } | undefined;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -26,16 +27,10 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await secondWorker?.stop();
   await stack?.stop();
 });
-
-async function receiver() {
-  const r = await startReceiver(() => ({ status: 200 }));
-  receivers.push(r);
-  return r;
-}
 
 describe('rate_limit_per_second', () => {
   it('spaces the deliveries of a limited endpoint to its rate across workers, without failing or repeating any', async () => {
