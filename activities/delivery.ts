@@ -1,10 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { LockMode } from '@mikro-orm/core';
-import { Attempt, Delivery, Endpoint, Event } from '../src/db/entities/index.js';
+import { Delivery } from '../src/db/entities/index.js';
 import { newId } from '../src/ids.js';
-import { webhookHeaders } from '../src/delivery/signing.js';
-import { parseRetryAfter } from '../src/delivery/retry-after.js';
+import { isAccepted, outcomeOf, sendAttempt, type AttemptOutcome } from '../src/delivery/attempt.js';
+import { loadAttemptContext, recordAttempt, type AttemptContext, type EndpointChange } from '../src/db/queries/attempts.js';
 import { endpointSigningSecrets } from '../src/services/endpoint-secrets.js';
 import { webhookBody } from '../src/services/payload.js';
 import { isOperationalEventType } from '../src/event-types.js';
@@ -15,15 +14,20 @@ import {
   endpointRecoveredEvent,
   type OperationalEvent,
 } from '../src/services/operational-events.js';
-import type { RetryHint } from '../workflows/backoff.js';
 import type { ActivityDeps } from './deps.js';
 import { isFailing, nextHealth } from './endpoint-health.js';
 import { takeToken } from './rate-limit.js';
 
+export type { AttemptOutcome } from '../src/delivery/attempt.js';
+
 /** Recorded response bodies keep this many bytes. */
 const RECORDED_BODY_BYTES = 4096;
 
+/** The first version of the delivery workflow publishes an attempt's notices itself. */
+const V1_WORKFLOW_TYPE = 'deliverWebhookWorkflow';
+
 export interface DeliveryPlan {
+  /** Attempts made before this run's first one. */
   attemptCount: number;
   retryScheduleSeconds: number[];
   maxRetryIntervalSeconds: number;
@@ -32,160 +36,163 @@ export interface DeliveryPlan {
   test?: boolean;
 }
 
-/** What one attempt came to. Carries no payload or response body: this lands in Temporal history. */
-export type AttemptOutcome =
-  | { kind: 'delivered'; status: number }
-  | { kind: 'retry'; status: number | null; error: string | null; hint: RetryHint }
-  | { kind: 'held' }
-  | { kind: 'stopped'; reason: string; attempted: boolean }
-  /**
-   * The endpoint's rate limit had no token: nothing was sent or recorded. One refills in `waitMs`;
-   * `tokenIntervalMs` is the time between two tokens (1 s / rate).
-   */
-  | { kind: 'throttled'; waitMs: number; tokenIntervalMs: number };
-
 export function createDeliveryActivities(deps: ActivityDeps) {
   const { orm, secretBox, sender, operationalEvents } = deps;
 
-  async function loadDelivery(deliveryId: string) {
+  function planOf(attemptCount: number, test: boolean): DeliveryPlan {
+    const plan: DeliveryPlan = { attemptCount, ...deps.delivery };
+    return test ? { ...plan, retryScheduleSeconds: [], test: true } : plan;
+  }
+
+  /**
+   * Attempt number `attempt` of a delivery, loaded as `ctx`: answered from the record when it was
+   * made already; otherwise sent with the endpoint's URL, headers and secrets as they are now and
+   * recorded, with the endpoint's health, in one transaction. Paused endpoints hold the delivery;
+   * disabled ones end it; a rate-limited endpoint without a free slot throttles it (nothing sent,
+   * nothing recorded). What the attempt means for the endpoint comes back as `notices`, for the
+   * workflow to publish once this step is done.
+   */
+  async function attempt(ctx: AttemptContext, attempt: number): Promise<AttemptOutcome> {
     const em = orm.em.fork();
-    const delivery = await em.findOne(Delivery, { id: deliveryId });
-    if (!delivery) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} does not exist`, 'DeliveryNotFound');
-    return { em, delivery };
+    const { delivery, endpoint, event } = ctx;
+    if (ctx.recorded) return outcomeOf(ctx.recorded.response, Date.now());
+    if (delivery.status !== 'pending') {
+      return { kind: 'stopped', reason: delivery.failureReason ?? `already_${delivery.status}`, attempted: false };
+    }
+    if (!endpoint || !event) return stop(delivery.id, 'endpoint_missing');
+    if (endpoint.status === 'disabled') return stop(delivery.id, 'endpoint_disabled');
+    if (endpoint.status === 'paused') return { kind: 'held' };
+    if (endpoint.rateLimitPerSecond) {
+      const token = await takeToken(em, endpoint.id, endpoint.rateLimitPerSecond);
+      if (!token.taken) return { kind: 'throttled', waitMs: token.waitMs, tokenIntervalMs: 1000 / endpoint.rateLimitPerSecond };
+    }
+
+    const now = new Date();
+    const target = { url: endpoint.url, headers: endpoint.headers, timeoutSeconds: endpoint.timeoutSeconds, secrets: endpointSigningSecrets(endpoint, secretBox, now) };
+    const heartbeat = setInterval(() => heartbeatIfInActivity(), 2000);
+    let sent;
+    try {
+      sent = await sendAttempt(sender, target, { eventId: event.id, body: webhookBody(event) }, now);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const { result } = sent;
+    const status = result.status;
+    const ok = isAccepted(status);
+    // Hookline's own events neither count towards an endpoint's health nor announce anything
+    // about their deliveries, so an outage cannot feed on its own notices.
+    const tracksHealth = !isOperationalEventType(event.type);
+    const notices: OperationalEvent[] = [];
+    const ref = { id: endpoint.id, tenantId: endpoint.tenantId, environment: endpoint.environment };
+    // A success only writes the endpoint when it ends a run of failures.
+    const touchesEndpoint = (tracksHealth && (!ok || isFailing(endpoint))) || status === 410;
+    const recorded = await recordAttempt(
+      em,
+      {
+        id: newId('attempt'),
+        deliveryId: delivery.id,
+        attempt,
+        workflowRunId: activityRunId(),
+        startedAt: sent.startedAt,
+        durationMs: result.durationMs,
+        url: endpoint.url,
+        requestHeaders: sent.requestHeaders,
+        responseStatus: status,
+        responseHeaders: status === null ? null : result.headers,
+        responseBody: result.body === null ? null : truncateUtf8(result.body, RECORDED_BODY_BYTES),
+        error: result.error,
+        accepted: ok,
+        gone: !ok && status === 410,
+      },
+      endpoint.id,
+      touchesEndpoint
+        ? (row) => {
+            notices.length = 0;
+            const change: EndpointChange = {};
+            if (tracksHealth) {
+              const { health, notice } = nextHealth(row, ok, now);
+              Object.assign(change, health);
+              if (notice?.kind === 'failing') {
+                notices.push(endpointFailingEvent(ref, { ...notice, deliveryId: delivery.id, eventType: event.type, responseStatus: status }));
+              } else if (notice?.kind === 'recovered') {
+                notices.push(endpointRecoveredEvent(ref, { ...notice, recoveredAt: now, deliveryId: delivery.id, eventType: event.type }));
+              }
+            }
+            if (status === 410 && row.status !== 'disabled') {
+              Object.assign(change, { status: 'disabled', disabledReason: 'gone', pausedAt: null });
+              notices.push(endpointDisabledEvent(ref, { reason: 'gone', deliveryId: delivery.id, eventType: event.type }));
+            }
+            return change;
+          }
+        : undefined,
+    );
+    if (!recorded) {
+      // Another run of this step recorded the attempt first: answer as it did.
+      const first = await loadAttemptContext(em, delivery.id, { attempt });
+      if (first?.recorded) return outcomeOf(first.recorded.response, Date.now());
+    }
+    const outcome = outcomeOf({ status, headers: result.headers, error: result.error, timedOut: result.timedOut }, Date.now());
+    if (!recorded || notices.length === 0 || outcome.kind === 'held' || outcome.kind === 'throttled') return outcome;
+    if (activityWorkflowType() === V1_WORKFLOW_TYPE) {
+      for (const notice of notices) await operationalEvents.publish(notice);
+      return outcome;
+    }
+    return { ...outcome, notices };
+  }
+
+  /** Ends a delivery that cannot be attempted, without an attempt. */
+  async function stop(deliveryId: string, reason: 'endpoint_missing' | 'endpoint_disabled'): Promise<AttemptOutcome> {
+    await orm.em.fork().nativeUpdate(Delivery, { id: deliveryId, status: 'pending' }, { status: 'failed', failureReason: reason, nextAttemptAt: null });
+    return { kind: 'stopped', reason, attempted: false };
+  }
+
+  async function load(deliveryId: string, key: Parameters<typeof loadAttemptContext>[2]): Promise<AttemptContext> {
+    const ctx = await loadAttemptContext(orm.em.fork(), deliveryId, key);
+    if (!ctx) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} does not exist`, 'DeliveryNotFound');
+    return ctx;
   }
 
   return {
     /**
-     * Reads what the workflow needs to plan its retries. A delivery re-run from the Temporal CLI
-     * (workflow reset) finds its row finished: it becomes `pending` again. A test event's delivery
-     * gets no retries.
+     * The first step of a delivery run: reads what the workflow needs to plan its retries and
+     * makes the first attempt. Run again after it committed (a worker died before the workflow
+     * task completed), it finds the attempt this run recorded and answers with it. A delivery
+     * re-run from the Temporal CLI (workflow reset, a new run) finds its row finished: it becomes
+     * `pending` again. A test event's delivery gets no retries.
      */
-    async beginDelivery({ deliveryId }: { deliveryId: string }): Promise<DeliveryPlan> {
-      const { em, delivery } = await loadDelivery(deliveryId);
-      if (delivery.status !== 'pending') {
-        delivery.status = 'pending';
-        delivery.failureReason = null;
-        delivery.deliveredAt = null;
-        await em.flush();
+    async startDelivery({ deliveryId }: { deliveryId: string }): Promise<{ plan: DeliveryPlan; outcome: AttemptOutcome }> {
+      const runId = activityRunId();
+      const ctx = await load(deliveryId, runId ? { runId } : { attempt: -1 });
+      if (!ctx.recorded && ctx.delivery.status !== 'pending') {
+        await orm.em.fork().nativeUpdate(Delivery, { id: deliveryId }, { status: 'pending', failureReason: null, deliveredAt: null });
+        ctx.delivery.status = 'pending';
+        ctx.delivery.failureReason = null;
       }
-      const event = await em.findOne(Event, { id: delivery.eventId }, { fields: ['test'] });
-      const plan: DeliveryPlan = { attemptCount: delivery.attemptCount, ...deps.delivery };
-      return event?.test ? { ...plan, retryScheduleSeconds: [], test: true } : plan;
+      const attemptCount = ctx.recorded ? ctx.recorded.attempt - 1 : ctx.delivery.attemptCount;
+      const plan = planOf(attemptCount, ctx.event?.test ?? false);
+      return { plan, outcome: await attempt(ctx, attemptCount + 1) };
+    },
+
+    /** Attempt number `attempt` of a delivery (a retry); idempotent like the first. */
+    async attemptDelivery(input: { deliveryId: string; attempt: number }): Promise<AttemptOutcome> {
+      return attempt(await load(input.deliveryId, { attempt: input.attempt }), input.attempt);
+    },
+
+    /** Publishes the operational events an attempt gave rise to; each is published once (by its key). */
+    async publishNotices(notices: OperationalEvent[]): Promise<void> {
+      for (const notice of notices) await operationalEvents.publish(notice);
     },
 
     /**
-     * Sends one signed attempt with the endpoint's URL, headers and secrets as they are now, and
-     * records it with the endpoint's health. Paused endpoints hold the delivery; disabled ones end
-     * it; a rate-limited endpoint without a free slot throttles it (nothing sent, nothing recorded).
+     * The first version's opening step (see `deliverWebhookWorkflow`): reads the plan, and
+     * makes a finished row `pending` again for a run reset from the Temporal CLI.
      */
-    async attemptDelivery({ deliveryId, attempt }: { deliveryId: string; attempt: number }): Promise<AttemptOutcome> {
-      const { em, delivery } = await loadDelivery(deliveryId);
-      if (delivery.status !== 'pending') {
-        return { kind: 'stopped', reason: delivery.failureReason ?? `already_${delivery.status}`, attempted: false };
+    async beginDelivery({ deliveryId }: { deliveryId: string }): Promise<DeliveryPlan> {
+      const ctx = await load(deliveryId, { attempt: -1 });
+      if (ctx.delivery.status !== 'pending') {
+        await orm.em.fork().nativeUpdate(Delivery, { id: deliveryId }, { status: 'pending', failureReason: null, deliveredAt: null });
       }
-      const endpoint = await em.findOne(Endpoint, { id: delivery.endpointId });
-      const event = await em.findOne(Event, { id: delivery.eventId });
-      if (!endpoint || !event) {
-        delivery.status = 'failed';
-        delivery.failureReason = 'endpoint_missing';
-        await em.flush();
-        return { kind: 'stopped', reason: 'endpoint_missing', attempted: false };
-      }
-      if (endpoint.status === 'disabled') {
-        delivery.status = 'failed';
-        delivery.failureReason = 'endpoint_disabled';
-        delivery.nextAttemptAt = null;
-        await em.flush();
-        return { kind: 'stopped', reason: 'endpoint_disabled', attempted: false };
-      }
-      if (endpoint.status === 'paused') return { kind: 'held' };
-      if (endpoint.rateLimitPerSecond) {
-        const token = await takeToken(em, endpoint.id, endpoint.rateLimitPerSecond);
-        if (!token.taken) return { kind: 'throttled', waitMs: token.waitMs, tokenIntervalMs: 1000 / endpoint.rateLimitPerSecond };
-      }
-
-      const body = webhookBody(event);
-      const now = new Date();
-      const headers: Record<string, string> = {
-        ...endpoint.headers,
-        'content-type': 'application/json',
-        'user-agent': 'Hookline-Webhooks/1.0',
-        ...webhookHeaders(endpointSigningSecrets(endpoint, secretBox, now), event.id, Math.floor(now.getTime() / 1000), body),
-      };
-
-      const heartbeat = setInterval(() => heartbeatIfInActivity(), 2000);
-      let result;
-      try {
-        result = await sender.send({ url: endpoint.url, headers, body, timeoutMs: endpoint.timeoutSeconds * 1000 });
-      } finally {
-        clearInterval(heartbeat);
-      }
-
-      const status = result.status;
-      const ok = status !== null && status >= 200 && status < 300;
-      // Hookline's own events neither count towards an endpoint's health nor announce anything
-      // about their deliveries, so an outage cannot feed on its own notices.
-      const tracksHealth = !isOperationalEventType(event.type);
-      const notices: OperationalEvent[] = [];
-      const ref = { id: endpoint.id, tenantId: endpoint.tenantId, environment: endpoint.environment };
-      await em.transactional(async (tx) => {
-        tx.create(Attempt, {
-          id: newId('attempt'),
-          deliveryId,
-          attempt,
-          startedAt: now,
-          durationMs: result.durationMs,
-          url: endpoint.url,
-          requestHeaders: headers,
-          responseStatus: status,
-          responseHeaders: status === null ? null : result.headers,
-          responseBody: result.body === null ? null : truncateUtf8(result.body, RECORDED_BODY_BYTES),
-          error: result.error,
-        });
-        const row = await tx.findOneOrFail(Delivery, { id: deliveryId });
-        row.attemptCount = Math.max(row.attemptCount, attempt);
-        row.lastResponseStatus = status;
-        row.nextAttemptAt = null;
-        if (ok) {
-          row.status = 'delivered';
-          row.deliveredAt = new Date();
-        } else if (status === 410) {
-          row.status = 'failed';
-          row.failureReason = 'gone';
-        }
-        // A success only writes the endpoint when it ends a run of failures.
-        if ((tracksHealth && (!ok || isFailing(endpoint))) || status === 410) {
-          const ep = await tx.findOneOrFail(Endpoint, { id: endpoint.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-          if (tracksHealth) {
-            const { health, notice } = nextHealth(ep, ok, now);
-            Object.assign(ep, health);
-            if (notice?.kind === 'failing') {
-              notices.push(endpointFailingEvent(ref, { ...notice, deliveryId, eventType: event.type, responseStatus: status }));
-            } else if (notice?.kind === 'recovered') {
-              notices.push(endpointRecoveredEvent(ref, { ...notice, recoveredAt: now, deliveryId, eventType: event.type }));
-            }
-          }
-          if (status === 410 && ep.status !== 'disabled') {
-            ep.status = 'disabled';
-            ep.disabledReason = 'gone';
-            ep.pausedAt = null;
-            notices.push(endpointDisabledEvent(ref, { reason: 'gone', deliveryId, eventType: event.type }));
-          }
-        }
-      });
-      // Announced once the attempt is committed; publishing never fails the attempt.
-      for (const notice of notices) await operationalEvents.publish(notice);
-
-      if (ok) return { kind: 'delivered', status };
-      if (status === 410) return { kind: 'stopped', reason: 'gone', attempted: true };
-      const retryAfterMs =
-        status === 429 || status === 503 ? parseRetryAfter(result.headers['retry-after'], Date.now()) : undefined;
-      return {
-        kind: 'retry',
-        status,
-        error: result.error,
-        hint: { ...(retryAfterMs !== undefined && { retryAfterMs }), slowDown: status === 429 || result.timedOut },
-      };
+      return planOf(ctx.delivery.attemptCount, ctx.event?.test ?? false);
     },
 
     /** Records when the next attempt is due. */
@@ -216,6 +223,23 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       );
     },
   };
+}
+
+/** The Temporal run this activity belongs to; null outside an activity (unit tests). */
+function activityRunId(): string | null {
+  try {
+    return Context.current().info.workflowExecution?.runId ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function activityWorkflowType(): string | null {
+  try {
+    return Context.current().info.workflowType ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function heartbeatIfInActivity(): void {

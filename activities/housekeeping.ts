@@ -87,8 +87,9 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Starts the workflow of every pending delivery that has none: a crash between the API's
-     * commit and its workflow start, or a Temporal server that lost its state, loses no delivery.
+     * Starts the workflow of every dispatched pending delivery that has none, so a Temporal server
+     * that lost its state loses no delivery. Deliveries still in the dispatch queue are the
+     * dispatchers' (a claim that died with its dispatcher expires and is claimed again).
      */
     async reconcileDeliveries(): Promise<ReconcileResult> {
       const em = orm.em.fork();
@@ -98,7 +99,7 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
       for (;;) {
         const page = await em.find(
           Delivery,
-          { status: 'pending', createdAt: { $lt: createdBefore }, id: { $gt: after }, ...tenantWhere },
+          { status: 'pending', dispatchAfter: null, createdAt: { $lt: createdBefore }, id: { $gt: after }, ...tenantWhere },
           { orderBy: { id: 'asc' }, limit: PAGE_SIZE },
         );
         if (page.length === 0) break;

@@ -14,10 +14,8 @@
  *   counter): read it with `histogram_quantile` directly, without `rate()`.
  */
 import { createServer } from 'node:http';
-import { Context } from '@temporalio/activity';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { encodeTime } from 'ulid';
-import type { createActivities } from '../activities/index.js';
 import { DELIVERY_STATUSES } from './db/entities/index.js';
 import type { Orm } from './db/orm.js';
 import type { SendObserver } from './delivery/http-sender.js';
@@ -31,9 +29,6 @@ export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 
 export const ATTEMPT_OUTCOMES = ['2xx', '3xx', '4xx', '5xx', 'error', 'timeout'] as const;
 export type AttemptOutcomeLabel = (typeof ATTEMPT_OUTCOMES)[number];
-
-/** The activity whose sends are delivery attempts (verification handshakes use the same sender). */
-const ATTEMPT_ACTIVITY: keyof ReturnType<typeof createActivities> = 'attemptDelivery';
 
 /** How long the recent-attempts histogram looks back, by default. */
 const DEFAULT_ATTEMPT_WINDOW_SECONDS = 300;
@@ -87,18 +82,10 @@ export function attemptOutcome(status: number | null, timedOut: boolean): Attemp
  * the activity that sent the request, so handshakes (another activity) are told apart from attempts.
  */
 export function attemptObserver(metrics: Metrics): SendObserver {
-  return (result) => {
-    if (currentActivityType() !== ATTEMPT_ACTIVITY) return;
+  return (result, request) => {
+    if (request.kind !== 'attempt') return;
     metrics.attemptDuration.observe({ outcome: attemptOutcome(result.status, result.timedOut) }, result.durationMs / 1000);
   };
-}
-
-function currentActivityType(): string | undefined {
-  try {
-    return Context.current().info.activityType;
-  } catch {
-    return undefined; // not inside an activity
-  }
 }
 
 /** Serves `GET /metrics` of a registry on its own port (a worker has no other HTTP server). */

@@ -22,15 +22,25 @@ import { throttledDelayMs } from './throttle.js';
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
-// Short database bookkeeping runs as local activities, inside the workflow task that needs it:
-// no extra round trip through the server per step, which keeps deliveries/s up.
-const { beginDelivery, scheduleRetry, finishDelivery } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+const LOCAL_RETRY = { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } as const;
+
+// The first attempt runs as a local activity inside the first workflow task (handed straight to
+// the dispatching worker by eager start): a delivery that succeeds at once costs one workflow task
+// and no activity task. It is idempotent: run again after it committed, it answers what it recorded.
+const { startDelivery } = proxyLocalActivities<Activities>({
+  // Longer than the longest endpoint timeout (30 s) with the database work around it.
+  startToCloseTimeout: '2 minutes',
+  retry: LOCAL_RETRY,
 });
 
-// The HTTP attempt heartbeats while it waits on the receiver, so a worker that dies mid-request
-// is noticed within the heartbeat timeout and the attempt runs again on another worker.
+// Short database bookkeeping, inside the workflow task that needs it.
+const { scheduleRetry, finishDelivery, publishNotices } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: LOCAL_RETRY,
+});
+
+// Retries are ordinary activities: they heartbeat while they wait on the receiver, so a worker
+// that dies mid-request is noticed within the heartbeat timeout and the attempt runs elsewhere.
 const { attemptDelivery } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
@@ -44,9 +54,10 @@ const HOLD_RECHECK_MS = 60 * 60 * 1000;
  * Delivers one webhook: attempts until the receiver accepts it, waiting out a jittered
  * backoff between failures. Input is the delivery id only; payloads and secrets stay in
  * PostgreSQL. Ends Failed (dead letter) when the schedule is exhausted; a test delivery gets one
- * attempt and ends `failed` instead.
+ * attempt and ends `failed` instead. Operational events an attempt gives rise to (an endpoint
+ * failing, recovering or gone) are published by a step of their own once it is recorded.
  */
-export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promise<DeliverWebhookResult> {
+export async function deliverWebhookWorkflowV2(input: DeliverWebhookInput): Promise<DeliverWebhookResult> {
   const state: DeliveryState = { phase: 'starting', attempts: 0, nextAttemptAt: null, paused: false };
   let attemptNow = false;
   setHandler(pauseSignal, () => {
@@ -63,8 +74,9 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
   });
   setHandler(statusQuery, () => state);
 
-  const plan = await beginDelivery(input);
-  upsertSearchAttributes([{ key: searchAttributes.deliveryStatus, value: 'pending' }]);
+  state.phase = 'attempting';
+  let resumesBefore = resumes;
+  const { plan, outcome: first } = await startDelivery(input);
   state.attempts = plan.attemptCount;
   const policy: BackoffPolicy = {
     scheduleSeconds: plan.retryScheduleSeconds,
@@ -75,24 +87,29 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
   let heldSince: number | undefined;
   // Attempts in a row that found no token of the endpoint's rate limit.
   let throttles = 0;
+  let next: activities.AttemptOutcome | undefined = first;
 
   for (;;) {
-    if (state.paused) {
-      heldSince ??= Date.now();
-      const remaining = plan.holdDeadlineSeconds * 1000 - (Date.now() - heldSince);
-      if (remaining <= 0) {
-        return plan.test ? failTest(input.deliveryId, state, 'hold_deadline') : deadLetter(input.deliveryId, state, 'hold_deadline');
+    if (!next) {
+      if (state.paused) {
+        heldSince ??= Date.now();
+        const remaining = plan.holdDeadlineSeconds * 1000 - (Date.now() - heldSince);
+        if (remaining <= 0) {
+          return plan.test ? failTest(input.deliveryId, state, 'hold_deadline') : deadLetter(input.deliveryId, state, 'hold_deadline');
+        }
+        state.phase = 'held';
+        await condition(() => !state.paused || attemptNow, Math.min(remaining, HOLD_RECHECK_MS));
+        // Either resumed, or time to look at the endpoint again: the attempt re-checks its status.
+        state.paused = false;
       }
-      state.phase = 'held';
-      await condition(() => !state.paused || attemptNow, Math.min(remaining, HOLD_RECHECK_MS));
-      // Either resumed, or time to look at the endpoint again: the attempt re-checks its status.
-      state.paused = false;
+      state.phase = 'attempting';
+      attemptNow = false;
+      resumesBefore = resumes;
+      next = await attemptDelivery({ deliveryId: input.deliveryId, attempt: state.attempts + 1 });
     }
-
-    state.phase = 'attempting';
-    attemptNow = false;
-    const resumesBefore = resumes;
-    const outcome: activities.AttemptOutcome = await attemptDelivery({ deliveryId: input.deliveryId, attempt: state.attempts + 1 });
+    const outcome: activities.AttemptOutcome = next;
+    next = undefined;
+    if ('notices' in outcome && outcome.notices && outcome.notices.length > 0) await publishNotices(outcome.notices);
     throttles = outcome.kind === 'throttled' ? throttles + 1 : 0;
     switch (outcome.kind) {
       case 'held':
@@ -135,6 +152,7 @@ export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promis
   }
 }
 
+/** The run's final status, for `WebhookDeliveryStatus` queries (it starts as `pending`). */
 function finish(state: DeliveryState, result: DeliverWebhookResult): DeliverWebhookResult {
   state.phase = 'done';
   upsertSearchAttributes([{ key: searchAttributes.deliveryStatus, value: result.status }]);

@@ -11,6 +11,8 @@ export interface SendRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** What the request is, for observers: a delivery attempt, or another call (a verification handshake). */
+  kind?: 'attempt' | 'other';
 }
 
 export interface SendResult {

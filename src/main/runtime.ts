@@ -8,8 +8,10 @@ import { createOrm, migrate, type Orm } from '../db/orm.js';
 import { loadCatalogue } from '../catalog/index.js';
 import { createServices } from '../services/index.js';
 import { createJwtVerifier } from '../services/jwt.js';
+import { Client } from '@temporalio/client';
 import { connectTemporal, createDeliveryWorkflows, type TemporalSettings } from '../temporal/client.js';
-import { createWorker } from '../temporal/worker.js';
+import { connectWorker, createWorker } from '../temporal/worker.js';
+import { createDispatcher } from '../temporal/dispatcher.js';
 import { ensureHousekeepingSchedules } from '../temporal/schedules.js';
 import { createOperationalEventPublisher } from '../services/operational-events.js';
 import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
@@ -116,11 +118,12 @@ export async function startWorker(
   const metricsServer = workerPort === undefined ? undefined : await serveMetrics(metrics.registry, config.host, workerPort);
   if (metricsServer) deps.logger.info({ url: metricsServer.url }, 'worker metrics listening');
   const sender = new HttpSender({ allowPrivate: config.allowPrivateTargets }, attemptObserver(metrics));
-  // Activities reach Temporal too: the reconciler starts missing workflows, auto-disable signals them,
-  // and operational events start the deliveries they fan out to.
-  const { client, connection: clientConnection } = await connectTemporal(deps.temporal);
-  const workflows = createDeliveryWorkflows(client, deps.temporal);
-  const { worker, connection } = await createWorker(deps.temporal, {
+  // One native connection for the worker and its client: workflows this process starts (the
+  // dispatcher's, the reconciler's) start eagerly, their first task handed straight to this worker.
+  const connection = await connectWorker(deps.temporal.address);
+  const client = new Client({ connection, namespace: deps.temporal.namespace });
+  const workflows = createDeliveryWorkflows(client, deps.temporal, { eagerStart: true });
+  const worker = await createWorker(connection, deps.temporal, {
     orm: deps.orm,
     secretBox: deps.secretBox,
     sender,
@@ -140,15 +143,19 @@ export async function startWorker(
   await ensureHousekeepingSchedules(client, deps.temporal.taskQueue, config.housekeeping, deps.logger).catch((err: unknown) =>
     deps.logger.error({ err }, 'could not create the housekeeping schedules'),
   );
+  const dispatcher = createDispatcher({ orm: deps.orm, workflows, logger: deps.logger });
   const done = worker.run().finally(async () => {
+    await dispatcher.stop();
     await sender.close();
     await connection.close();
-    await clientConnection.close();
     await metricsServer?.close();
   });
+  // Once the worker polls, so eager starts find it.
+  await dispatcher.start();
   return {
     done,
     async stop() {
+      await dispatcher.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },

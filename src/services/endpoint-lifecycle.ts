@@ -8,7 +8,7 @@ import { audit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { findEndpoint } from './endpoints.js';
 import { invalid, notFound } from './errors.js';
-import { createOriginalDelivery, startDeliveries } from './events.js';
+import { createOriginalDelivery } from './events.js';
 
 /** How long the previous secret keeps signing after a rotation, unless the caller says otherwise. */
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -66,7 +66,7 @@ const toDate = (value: unknown): Date | null => (value === null || value === und
 const toNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** Soft delete, secret rotation, test events, stats and history purge of endpoints. */
-export function createEndpointLifecycleService({ em, secretBox, workflows, catalogue, logger }: ServiceContext) {
+export function createEndpointLifecycleService({ em, secretBox, workflows, catalogue }: ServiceContext) {
   return {
     /**
      * Soft delete: the endpoint disappears from the API and gets no new deliveries; deliveries
@@ -130,7 +130,7 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
         externalId: null,
         test: true,
       });
-      const delivery = createOriginalDelivery(em, event, endpoint);
+      const delivery = createOriginalDelivery(em, event, endpoint, workflows.taskQueue);
       audit(em, actor, {
         action: 'endpoint.tested',
         resourceType: 'endpoint',
@@ -138,7 +138,6 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
         changes: { event_type: type, event_id: event.id, delivery_id: delivery.id },
       });
       await em.flush();
-      if (delivery.status === 'pending') await startDeliveries(workflows, [{ delivery, url: endpoint.url }], logger);
       return delivery;
     },
 

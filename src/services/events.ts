@@ -4,8 +4,6 @@ import { Delivery, Endpoint, Event } from '../db/entities/index.js';
 import { newId } from '../ids.js';
 import { subscribes } from '../event-types.js';
 import { validateEventData, type EventTypeDefinition } from '../catalog/index.js';
-import type { DeliveryWorkflows } from '../temporal/client.js';
-import type { Logger } from '../logger.js';
 import { readScope, type Actor } from './actor.js';
 import { invalid, notFound } from './errors.js';
 
@@ -24,38 +22,22 @@ export interface PublishResult {
 
 export interface EventServiceDeps {
   em: EntityManager;
-  workflows: DeliveryWorkflows;
   catalogue: ReadonlyMap<string, EventTypeDefinition>;
-  logger: Logger;
-}
-
-/** Starts the workflows of freshly committed deliveries. A failure here is repaired by the reconciler. */
-export async function startDeliveries(
-  workflows: DeliveryWorkflows,
-  items: { delivery: Delivery; url: string }[],
-  logger: Logger,
-): Promise<void> {
-  const batch = 64;
-  for (let i = 0; i < items.length; i += batch) {
-    await Promise.all(
-      items.slice(i, i + batch).map(({ delivery, url }) =>
-        workflows.start(delivery, url).catch((err: unknown) => {
-          logger.error({ err, deliveryId: delivery.id }, 'could not start delivery workflow; the reconciler will');
-        }),
-      ),
-    );
-  }
+  /** The task queue whose dispatchers start the deliveries' workflows. */
+  taskQueue: string;
 }
 
 /**
  * The delivery of an event to one endpoint, added to the unit of work. A disabled endpoint's
  * delivery is recorded as `failed` (`endpoint_disabled`) and never attempted, so `recover` can
- * send it once the endpoint is enabled again.
+ * send it once the endpoint is enabled again. A pending one joins the dispatch queue: its workflow
+ * is started by a worker's dispatcher once the transaction commits.
  */
 export function createOriginalDelivery(
   em: EntityManager,
   event: Pick<Event, 'id' | 'tenantId' | 'environment' | 'type'>,
   endpoint: Pick<Endpoint, 'id' | 'status'>,
+  taskQueue: string,
 ): Delivery {
   const disabled = endpoint.status === 'disabled';
   return em.create(Delivery, {
@@ -68,14 +50,17 @@ export function createOriginalDelivery(
     status: disabled ? 'failed' : 'pending',
     failureReason: disabled ? 'endpoint_disabled' : null,
     replayOf: null,
+    dispatchAfter: disabled ? null : new Date(),
+    dispatchQueue: disabled ? null : taskQueue,
   });
 }
 
-export function createEventService({ em, workflows, catalogue, logger }: EventServiceDeps) {
+export function createEventService({ em, catalogue, taskQueue }: EventServiceDeps) {
   return {
     /**
-     * Records an event and one delivery per subscribed endpoint in one transaction, then starts
-     * the delivery workflows. Disabled endpoints get a `failed` delivery that is never attempted.
+     * Records an event and one delivery per subscribed endpoint in one transaction; the workers'
+     * dispatchers start their workflows, so publishing never waits on Temporal. Disabled endpoints
+     * get a `failed` delivery that is never attempted.
      */
     async publish(actor: Actor, input: PublishInput): Promise<PublishResult> {
       const eventType = catalogue.get(input.type);
@@ -105,11 +90,7 @@ export function createEventService({ em, workflows, catalogue, logger }: EventSe
         externalId: key,
         test: false,
       });
-      const toStart: { delivery: Delivery; url: string }[] = [];
-      for (const endpoint of endpoints) {
-        const delivery = createOriginalDelivery(em, event, endpoint);
-        if (delivery.status === 'pending') toStart.push({ delivery, url: endpoint.url });
-      }
+      for (const endpoint of endpoints) createOriginalDelivery(em, event, endpoint, taskQueue);
       try {
         await em.flush();
       } catch (err) {
@@ -121,7 +102,6 @@ export function createEventService({ em, workflows, catalogue, logger }: EventSe
         }
         throw err;
       }
-      await startDeliveries(workflows, toStart, logger);
       return { event, deliveries: endpoints.length, replayed: false };
     },
 

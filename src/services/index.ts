@@ -40,7 +40,7 @@ export function createServices(deps: ServiceDeps) {
       ...ctx,
       catalogue: deps.catalogue,
       endpoints: createEndpointService(ctx),
-      events: createEventService(ctx),
+      events: createEventService({ ...ctx, taskQueue: ctx.workflows.taskQueue }),
       deliveries: createDeliveryService(ctx),
       lifecycle: createEndpointLifecycleService(ctx),
       verification: createVerificationService(ctx),

@@ -51,7 +51,7 @@ export function createOperationalEventPublisher(deps: OperationalEventDeps): Ope
   const catalogue = new Map(deps.catalogue.map((t) => [t.name, t]));
   return {
     async publish(event) {
-      const events = createEventService({ em: deps.orm.em.fork(), workflows: deps.workflows, catalogue, logger: deps.logger });
+      const events = createEventService({ em: deps.orm.em.fork(), catalogue, taskQueue: deps.workflows.taskQueue });
       try {
         await events.publish(systemActor(event.endpoint), { type: event.type, data: event.data, id: `hookline:${event.key}` });
       } catch (err) {

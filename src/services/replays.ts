@@ -6,7 +6,6 @@ import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { AppError, invalid, notFound } from './errors.js';
-import { startDeliveries } from './events.js';
 
 /** What `retry` did: woke a pending delivery's workflow, or replayed a finished one. */
 export type RetryOutcome = { kind: 'attempting'; delivery: Delivery } | { kind: 'replayed'; delivery: Delivery };
@@ -62,7 +61,7 @@ function assertTarget(endpoint: Endpoint | null): Endpoint {
 }
 
 /** A new pending delivery of the same event to the same endpoint; receivers see the same `webhook-id`. */
-function createReplay(em: EntityManager, original: Delivery): Delivery {
+function createReplay(em: EntityManager, original: Delivery, taskQueue: string): Delivery {
   return em.create(Delivery, {
     id: newId('delivery'),
     tenantId: original.tenantId,
@@ -73,6 +72,8 @@ function createReplay(em: EntityManager, original: Delivery): Delivery {
     status: 'pending',
     failureReason: null,
     replayOf: original.id,
+    dispatchAfter: new Date(),
+    dispatchQueue: taskQueue,
   });
 }
 
@@ -83,11 +84,11 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /** Replay, retry and recover of deliveries. */
-export function createReplayService({ em, workflows, logger }: ServiceContext) {
+export function createReplayService({ em, workflows }: ServiceContext) {
   async function replayOne(actor: Actor, original: Delivery, action: 'delivery.replayed' | 'delivery.retried'): Promise<Delivery> {
     assertReplayable(original);
-    const endpoint = assertTarget(await em.findOne(Endpoint, { id: original.endpointId }));
-    const replay = createReplay(em, original);
+    assertTarget(await em.findOne(Endpoint, { id: original.endpointId }));
+    const replay = createReplay(em, original, workflows.taskQueue);
     audit(em, actor, {
       action,
       resourceType: 'delivery',
@@ -95,7 +96,6 @@ export function createReplayService({ em, workflows, logger }: ServiceContext) {
       changes: { replay_of: original.id, replay_id: replay.id },
     });
     await em.flush();
-    await startDeliveries(workflows, [{ delivery: replay, url: endpoint.url }], logger);
     return replay;
   }
 
@@ -174,7 +174,7 @@ export function createReplayService({ em, workflows, logger }: ServiceContext) {
           const testIds = new Set(testEvents.map((e) => e.id));
           for (const d of part) if (testIds.has(d.eventId)) skip.add(d.id);
         }
-        const created = originals.filter((d) => !skip.has(d.id)).map((d) => createReplay(tx, d));
+        const created = originals.filter((d) => !skip.has(d.id)).map((d) => createReplay(tx, d, workflows.taskQueue));
         audit(tx, actor, {
           action: 'endpoint.recovered_deliveries',
           resourceType: 'endpoint',
@@ -183,12 +183,6 @@ export function createReplayService({ em, workflows, logger }: ServiceContext) {
         });
         return created;
       });
-
-      await startDeliveries(
-        workflows,
-        replays.map((delivery) => ({ delivery, url: endpoint.url })),
-        logger,
-      );
       return replays.length;
     },
   };

@@ -7,7 +7,7 @@ import {
   WorkflowNotFoundError,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { deliverWebhookWorkflow } from '../../workflows/deliver.js';
+import { deliverWebhookWorkflowV2 } from '../../workflows/deliver.js';
 import { verifyEndpointWorkflow } from '../../workflows/verify-endpoint.js';
 import { attemptNowSignal, pauseSignal, resumeSignal } from '../../workflows/messages.js';
 import { searchAttributes } from './search-attributes.js';
@@ -47,6 +47,8 @@ export interface VerificationResult {
  * verification handshakes.
  */
 export interface DeliveryWorkflows {
+  /** The task queue the workflows run on; new deliveries are queued for its dispatchers. */
+  readonly taskQueue: string;
   start(delivery: DeliveryToStart, endpointUrl: string): Promise<void>;
   signal(deliveryId: string, signal: DeliverySignal): Promise<boolean>;
   /** The delivery's workflow in the Temporal Web UI, when a UI is known. */
@@ -71,16 +73,23 @@ export async function connectTemporal(settings: TemporalSettings): Promise<{ cli
 }
 
 /** Delivery workflows over a Temporal client. */
-export function createDeliveryWorkflows(client: Client, settings: TemporalSettings): DeliveryWorkflows {
+export function createDeliveryWorkflows(
+  client: Client,
+  settings: TemporalSettings,
+  options: { eagerStart?: boolean } = {},
+): DeliveryWorkflows {
   return {
+    taskQueue: settings.taskQueue,
     async start(delivery, endpointUrl) {
       try {
-        await client.workflow.start(deliverWebhookWorkflow, {
+        await client.workflow.start(deliverWebhookWorkflowV2, {
           taskQueue: settings.taskQueue,
           workflowId: deliveryWorkflowId(delivery.id),
           args: [{ deliveryId: delivery.id }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          // From a worker's own connection: the server hands the first task straight back to it.
+          ...(options.eagerStart && { requestEagerStart: true }),
           staticSummary: `${delivery.eventType} → ${hostOf(endpointUrl)}`,
           staticDetails: `Delivery ${delivery.id} of a ${delivery.eventType} event to endpoint ${delivery.endpointId}`,
           typedSearchAttributes: [

@@ -24,16 +24,19 @@ export async function loadWorkflowBundle(): Promise<{ code: string } | { codePat
 }
 
 export interface WorkerSettings {
-  address: string;
   namespace: string;
   taskQueue: string;
   maxConcurrentActivityTaskExecutions?: number;
 }
 
+/** Connects a worker's native connection; a client over it can start workflows eagerly. */
+export async function connectWorker(address: string): Promise<NativeConnection> {
+  return NativeConnection.connect({ address });
+}
+
 /** A Temporal worker running Hookline's workflows and activities. */
-export async function createWorker(settings: WorkerSettings, deps: ActivityDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: settings.address });
-  const worker = await Worker.create({
+export async function createWorker(connection: NativeConnection, settings: WorkerSettings, deps: ActivityDeps): Promise<Worker> {
+  return Worker.create({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
@@ -42,7 +45,6 @@ export async function createWorker(settings: WorkerSettings, deps: ActivityDeps)
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions ?? 200,
     shutdownGraceTime: '30 seconds',
   });
-  return { worker, connection };
 }
 
 const quietBundlerLogger = {

@@ -5,7 +5,7 @@ import { startStack, type Stack } from '../helpers/stack.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { deliverOne, waitForDeliveryStatus } from '../helpers/api.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
-import { historyText } from '../helpers/history.js';
+import { historyEventTypes, historyText } from '../helpers/history.js';
 
 let stack: Stack;
 const receivers: Receiver[] = [];
@@ -33,6 +33,17 @@ async function finishedHistory(status: 'delivered' | 'dead_letter', reply: (i: n
 }
 
 describe('delivery workflow history', () => {
+  it('takes at most 7 history events and one workflow task for a delivery accepted at the first attempt', async () => {
+    const { history } = await finishedHistory('delivered', () => ({ status: 200 }));
+    const types = historyEventTypes(history);
+    expect(types.length, types.join(', ')).toBeLessThanOrEqual(7);
+    // The attempt ran as a local activity (a marker) inside the one workflow task.
+    expect(types.filter((t) => t === 'WORKFLOW_TASK_SCHEDULED')).toHaveLength(1);
+    expect(types).toContain('MARKER_RECORDED');
+    expect(types).not.toContain('ACTIVITY_TASK_SCHEDULED');
+    expect(types.at(-1)).toBe('WORKFLOW_EXECUTION_COMPLETED');
+  });
+
   it('replays recorded histories (a retried delivery and a dead letter) with the current workflow code', async () => {
     const delivered = await finishedHistory('delivered', (i) => ({ status: i === 0 ? 500 : 200 }));
     const dead = await finishedHistory('dead_letter', () => ({ status: 500 }));

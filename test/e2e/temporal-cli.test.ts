@@ -168,7 +168,7 @@ describe('Temporal CLI as the operator console', () => {
     const deliveriesA = (await listDeliveries(tenant, `?endpoint_id=${epA.id}`)).map((d) => deliveryWorkflowId(d.id));
     expect(deliveriesA).toHaveLength(2);
 
-    const deliveriesOnly = await waitForListed(`WebhookEndpointId='${epA.id}' AND WorkflowType='deliverWebhookWorkflow'`, 2);
+    const deliveriesOnly = await waitForListed(`WebhookEndpointId='${epA.id}' AND WorkflowType='deliverWebhookWorkflowV2'`, 2);
     expect(deliveriesOnly.map((w) => w.workflowId).sort()).toEqual([...deliveriesA].sort());
     for (const w of deliveriesOnly) {
       expect(w.searchAttributes).toMatchObject({

@@ -1,4 +1,4 @@
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 
 /** Every string in a Temporal history, with payload bytes decoded, so a search sees what Temporal stores. */
 export function historyText(history: temporal.api.history.v1.IHistory): string {
@@ -12,4 +12,10 @@ export function historyText(history: temporal.api.history.v1.IHistory): string {
   };
   walk(history);
   return parts.join('\n');
+}
+
+/** The names of a history's event types, in order (`WORKFLOW_TASK_SCHEDULED`, …). */
+export function historyEventTypes(history: temporal.api.history.v1.IHistory): string[] {
+  const names = temporal.api.enums.v1.EventType;
+  return (history.events ?? []).map((e) => String(names[Number(e.eventType)] ?? e.eventType).replace(/^EVENT_TYPE_/, ''));
 }

@@ -5,7 +5,7 @@ const AttemptSchema = defineEntity({
   tableName: 'attempts',
   properties: {
     id: p.string().length(40).primary(),
-    deliveryId: p.string().length(40).index(),
+    deliveryId: p.string().length(40),
     attempt: p.integer(),
     startedAt: p.datetime(),
     durationMs: p.integer(),
@@ -16,8 +16,12 @@ const AttemptSchema = defineEntity({
     /** The first 4 KiB of the response body. */
     responseBody: p.text().nullable(),
     error: p.text().nullable(),
+    /** The Temporal run that made the attempt: a retried first attempt finds its own. */
+    workflowRunId: p.string().length(64).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
+  // A retried step records an attempt once: the second writer finds the first one's outcome.
+  uniques: [{ name: 'attempts_delivery_attempt_unique', properties: ['deliveryId', 'attempt'] }],
 });
 
 export class Attempt extends AttemptSchema.class {}

@@ -21,6 +21,13 @@ const DeliverySchema = defineEntity({
     deliveredAt: p.datetime().nullable(),
     replayOf: p.string().length(40).nullable(),
     failureReason: p.string().length(64).nullable(),
+    /**
+     * Set while the delivery's workflow is yet to be started: the dispatcher claims rows whose
+     * time has come (pushing it on by a lease) and clears it once the workflow runs.
+     */
+    dispatchAfter: p.datetime().nullable(),
+    /** The task queue whose dispatchers start the workflow (deployments may share a database). */
+    dispatchQueue: p.string().length(200).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

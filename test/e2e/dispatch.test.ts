@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities/index.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { HttpSender } from '../../src/delivery/http-sender.js';
+import { secretBoxFor } from '../../src/main/runtime.js';
+import { createDispatcher } from '../../src/temporal/dispatcher.js';
+import type { DeliveryToStart, DeliveryWorkflows } from '../../src/temporal/client.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { createEndpoint, deliverOne, listDeliveries, publish } from '../helpers/api.js';
+
+// No worker here: what the API commits stays in this task queue's dispatch queue until a test
+// dispatches it, and the activities are run directly.
+let stack: Stack;
+const receivers: Receiver[] = [];
+const logger = createLogger('silent', 'dispatch-test');
+
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+});
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+  await stack?.stop();
+});
+
+/** Workflows that only count their starts, optionally failing them. */
+function countingWorkflows(taskQueue: string, fail = false): DeliveryWorkflows & { started: string[] } {
+  const started: string[] = [];
+  const unused = () => Promise.reject(new Error('not used here'));
+  return {
+    taskQueue,
+    started,
+    async start(delivery: DeliveryToStart) {
+      await new Promise((r) => setTimeout(r, 1));
+      if (fail) throw new Error('Temporal is unavailable');
+      started.push(delivery.id);
+    },
+    signal: unused,
+    verify: unused,
+    startVerification: unused,
+    uiLink: () => null,
+  };
+}
+
+async function queued(): Promise<{ id: string; dispatch_after: Date | null }[]> {
+  return stack.orm.em
+    .fork()
+    .execute(`select id, dispatch_after from deliveries where dispatch_queue = ? and dispatch_after is not null`, [stack.taskQueue]);
+}
+
+function activityDeps() {
+  const config = loadConfig({ ...stack.workerEnv, LOG_LEVEL: 'silent' });
+  const workflows = countingWorkflows(stack.taskQueue);
+  return createActivities({
+    orm: stack.orm,
+    secretBox: secretBoxFor(config, false),
+    sender: new HttpSender({ allowPrivate: true }),
+    logger,
+    temporal: stack.temporal,
+    workflows,
+    operationalEvents: { publish: async () => undefined },
+    housekeeping: config.housekeeping,
+    delivery: {
+      retryScheduleSeconds: config.retryScheduleSeconds,
+      maxRetryIntervalSeconds: config.maxRetryIntervalSeconds,
+      holdDeadlineSeconds: config.holdDeadlineSeconds,
+    },
+    verification: { timeoutSeconds: config.verifyTimeoutSeconds },
+  });
+}
+
+describe('the dispatch queue', () => {
+  it('queues what the API commits, and two dispatchers start each delivery exactly once', async () => {
+    const tenant = await stack.newTenant();
+    const r = await startReceiver();
+    receivers.push(r);
+    await createEndpoint(tenant, { url: r.url });
+    await createEndpoint(tenant, { url: r.url });
+    for (let i = 0; i < 60; i++) await publish(tenant, 'order.created', { i });
+    expect((await queued()).length).toBe(120);
+
+    const a = countingWorkflows(stack.taskQueue);
+    const b = countingWorkflows(stack.taskQueue);
+    const one = createDispatcher({ orm: stack.orm, workflows: a, logger, batchSize: 25 });
+    const two = createDispatcher({ orm: stack.orm, workflows: b, logger, batchSize: 25 });
+    for (let round = 0; round < 10; round++) await Promise.all([one.dispatchOnce(), two.dispatchOnce()]);
+
+    const all = [...a.started, ...b.started];
+    expect(all).toHaveLength(120);
+    expect(new Set(all).size).toBe(120);
+    // Both took part: SKIP LOCKED let them share the queue instead of waiting on each other.
+    expect(a.started.length).toBeGreaterThan(0);
+    expect(b.started.length).toBeGreaterThan(0);
+    expect(await queued()).toHaveLength(0);
+  });
+
+  it('keeps a delivery queued when its workflow cannot be started, and starts it later', async () => {
+    const tenant = await stack.newTenant();
+    const r = await startReceiver();
+    receivers.push(r);
+    const { deliveryId } = await deliverOne(tenant, r.url);
+    const down = createDispatcher({ orm: stack.orm, workflows: countingWorkflows(stack.taskQueue, true), logger });
+    await expect(down.dispatchOnce()).rejects.toThrow(/could not be started/);
+    const [row] = (await queued()).filter((q) => q.id === deliveryId);
+    expect(row?.dispatch_after).toBeTruthy();
+
+    const up = countingWorkflows(stack.taskQueue);
+    const dispatcher = createDispatcher({ orm: stack.orm, workflows: up, logger });
+    // Put back with a short delay: not due at once, due within seconds.
+    await new Promise((res) => setTimeout(res, 1200));
+    await dispatcher.dispatchOnce();
+    expect(up.started).toContain(deliveryId);
+  });
+
+  it('is woken by the commit of a delivery (LISTEN/NOTIFY), well before its poll interval', async () => {
+    const tenant = await stack.newTenant();
+    const r = await startReceiver();
+    receivers.push(r);
+    await createEndpoint(tenant, { url: r.url });
+    const workflows = countingWorkflows(stack.taskQueue);
+    const dispatcher = createDispatcher({ orm: stack.orm, workflows, logger, pollMs: 60_000 });
+    await dispatcher.start();
+    try {
+      // The first round (at start) found the queue empty; only a notification can wake it now.
+      await new Promise((res) => setTimeout(res, 300));
+      const event = await publish(tenant, 'order.created', { n: 1 });
+      const [delivery] = await listDeliveries(tenant, `?event_type=order.created`);
+      const until = Date.now() + 10_000;
+      while (!workflows.started.includes(delivery.id) && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
+      expect(workflows.started, `event ${event.id}`).toContain(delivery.id);
+    } finally {
+      await dispatcher.stop();
+    }
+  }, 30_000);
+});
+
+describe('attempts are idempotent', () => {
+  it('answers a retried attempt with the recorded outcome instead of sending it again', async () => {
+    const tenant = await stack.newTenant();
+    const r = await startReceiver(() => ({ status: 200 }));
+    receivers.push(r);
+    const { deliveryId } = await deliverOne(tenant, r.url);
+    const activities = activityDeps();
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `delivery-${deliveryId}`, runId: 'run-1' } });
+
+    const first = await env.run(activities.attemptDelivery, { deliveryId, attempt: 1 });
+    const again = await env.run(activities.attemptDelivery, { deliveryId, attempt: 1 });
+    expect(first).toMatchObject({ kind: 'delivered', status: 200 });
+    expect(again).toEqual(first);
+    expect(r.requests).toHaveLength(1);
+    const rows = await stack.orm.em.fork().execute(`select attempt from attempts where delivery_id = ?`, [deliveryId]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('answers a retried first step of a run with the attempt that run recorded', async () => {
+    const tenant = await stack.newTenant();
+    const r = await startReceiver(() => ({ status: 503, headers: { 'retry-after': '7' } }));
+    receivers.push(r);
+    const { deliveryId } = await deliverOne(tenant, r.url);
+    const activities = activityDeps();
+    const run = new MockActivityEnvironment({ workflowExecution: { workflowId: `delivery-${deliveryId}`, runId: 'run-a' } });
+
+    type Started = Awaited<ReturnType<typeof activities.startDelivery>>;
+    const first: Started = await run.run(activities.startDelivery, { deliveryId });
+    const again: Started = await run.run(activities.startDelivery, { deliveryId });
+    expect(first.outcome).toMatchObject({ kind: 'retry', status: 503, hint: { retryAfterMs: 7000 } });
+    expect(again).toEqual(first);
+    expect(first.plan.attemptCount).toBe(0);
+    expect(r.requests).toHaveLength(1);
+
+    // A new run (a reset from the Temporal CLI) makes a new attempt, numbered after the last.
+    const reset = new MockActivityEnvironment({ workflowExecution: { workflowId: `delivery-${deliveryId}`, runId: 'run-b' } });
+    const next: Started = await reset.run(activities.startDelivery, { deliveryId });
+    expect(next.plan.attemptCount).toBe(1);
+    expect(r.requests).toHaveLength(2);
+    const rows = await stack.orm.em.fork().execute<{ attempt: number }[]>(
+      `select attempt from attempts where delivery_id = ? order by attempt`,
+      [deliveryId],
+    );
+    expect(rows.map((x) => x.attempt)).toEqual([1, 2]);
+  });
+
+  it('records one attempt when two runs of the same step race, and both answer alike', async () => {
+    const tenant = await stack.newTenant();
+    const r = await startReceiver(() => ({ status: 200, delayMs: 100 }));
+    receivers.push(r);
+    const { deliveryId } = await deliverOne(tenant, r.url);
+    const activities = activityDeps();
+    const env = () => new MockActivityEnvironment({ workflowExecution: { workflowId: `delivery-${deliveryId}`, runId: 'run-x' } });
+    const [a, b] = await Promise.all([
+      env().run(activities.attemptDelivery, { deliveryId, attempt: 1 }),
+      env().run(activities.attemptDelivery, { deliveryId, attempt: 1 }),
+    ]);
+    expect(a).toEqual(b);
+    const rows = await stack.orm.em.fork().execute(`select attempt from attempts where delivery_id = ?`, [deliveryId]);
+    expect(rows).toHaveLength(1);
+    const [delivery] = await stack.orm.em.fork().execute<{ status: string; attempt_count: number }[]>(
+      `select status, attempt_count from deliveries where id = ?`,
+      [deliveryId],
+    );
+    expect(delivery).toMatchObject({ status: 'delivered', attempt_count: 1 });
+  });
+});

@@ -1,0 +1,162 @@
+import {
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type * as activities from '../activities/index.js';
+import {
+  attemptNowSignal,
+  pauseSignal,
+  resumeSignal,
+  searchAttributes,
+  statusQuery,
+  type DeliverWebhookInput,
+  type DeliverWebhookResult,
+  type DeliveryState,
+} from './messages.js';
+import { retryDelayMs, type BackoffPolicy } from './backoff.js';
+import { throttledDelayMs } from './throttle.js';
+
+type Activities = ReturnType<typeof activities.createActivities>;
+
+// Short database bookkeeping runs as local activities, inside the workflow task that needs it:
+// no extra round trip through the server per step, which keeps deliveries/s up.
+const { beginDelivery, scheduleRetry, finishDelivery } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+// The HTTP attempt heartbeats while it waits on the receiver, so a worker that dies mid-request
+// is noticed within the heartbeat timeout and the attempt runs again on another worker.
+const { attemptDelivery } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+});
+
+/** While a delivery is held by a paused endpoint, re-check the endpoint this often. */
+const HOLD_RECHECK_MS = 60 * 60 * 1000;
+
+/**
+ * The first version of the delivery workflow, kept so deliveries started before
+ * {@link deliverWebhookWorkflowV2} finish on the code they started with; nothing starts it any
+ * more. Do not change it: its recorded histories must keep replaying.
+ *
+ * Delivers one webhook: attempts until the receiver accepts it, waiting out a jittered
+ * backoff between failures. Input is the delivery id only; payloads and secrets stay in
+ * PostgreSQL. Ends Failed (dead letter) when the schedule is exhausted; a test delivery gets one
+ * attempt and ends `failed` instead.
+ */
+export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promise<DeliverWebhookResult> {
+  const state: DeliveryState = { phase: 'starting', attempts: 0, nextAttemptAt: null, paused: false };
+  let attemptNow = false;
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+  });
+  // Counted, so a resume that arrives while an attempt is finding the endpoint paused wins.
+  let resumes = 0;
+  setHandler(resumeSignal, () => {
+    resumes += 1;
+    state.paused = false;
+  });
+  setHandler(attemptNowSignal, () => {
+    attemptNow = true;
+  });
+  setHandler(statusQuery, () => state);
+
+  const plan = await beginDelivery(input);
+  upsertSearchAttributes([{ key: searchAttributes.deliveryStatus, value: 'pending' }]);
+  state.attempts = plan.attemptCount;
+  const policy: BackoffPolicy = {
+    scheduleSeconds: plan.retryScheduleSeconds,
+    maxIntervalSeconds: plan.maxRetryIntervalSeconds,
+    jitter: 0.2,
+  };
+  let failures = 0;
+  let heldSince: number | undefined;
+  // Attempts in a row that found no token of the endpoint's rate limit.
+  let throttles = 0;
+
+  for (;;) {
+    if (state.paused) {
+      heldSince ??= Date.now();
+      const remaining = plan.holdDeadlineSeconds * 1000 - (Date.now() - heldSince);
+      if (remaining <= 0) {
+        return plan.test ? failTest(input.deliveryId, state, 'hold_deadline') : deadLetter(input.deliveryId, state, 'hold_deadline');
+      }
+      state.phase = 'held';
+      await condition(() => !state.paused || attemptNow, Math.min(remaining, HOLD_RECHECK_MS));
+      // Either resumed, or time to look at the endpoint again: the attempt re-checks its status.
+      state.paused = false;
+    }
+
+    state.phase = 'attempting';
+    attemptNow = false;
+    const resumesBefore = resumes;
+    const outcome: activities.AttemptOutcome = await attemptDelivery({ deliveryId: input.deliveryId, attempt: state.attempts + 1 });
+    throttles = outcome.kind === 'throttled' ? throttles + 1 : 0;
+    switch (outcome.kind) {
+      case 'held':
+        // Resumed while the attempt found the endpoint paused: look again at once.
+        if (resumes === resumesBefore) state.paused = true;
+        continue;
+      case 'throttled': {
+        // Not a failure: nothing was sent, and the attempt number and retry schedule stay as they were.
+        const delay = throttledDelayMs(outcome.waitMs, outcome.tokenIntervalMs, throttles, Math.random());
+        state.phase = 'throttled';
+        state.nextAttemptAt = new Date(Date.now() + delay).toISOString();
+        await condition(() => attemptNow || state.paused, delay);
+        state.nextAttemptAt = null;
+        continue;
+      }
+      case 'delivered':
+        state.attempts += 1;
+        return finish(state, { status: 'delivered', attempts: state.attempts });
+      case 'stopped':
+        if (outcome.attempted) state.attempts += 1;
+        return finish(state, { status: 'failed', attempts: state.attempts, reason: outcome.reason });
+      case 'retry': {
+        state.attempts += 1;
+        heldSince = undefined;
+        const delay = retryDelayMs(policy, failures, Math.random(), outcome.hint);
+        failures += 1;
+        if (delay === undefined) {
+          return plan.test
+            ? failTest(input.deliveryId, state, 'test_delivery_failed')
+            : deadLetter(input.deliveryId, state, 'retries_exhausted');
+        }
+        const nextAttemptAt = new Date(Date.now() + delay).toISOString();
+        state.phase = 'backoff';
+        state.nextAttemptAt = nextAttemptAt;
+        await scheduleRetry({ deliveryId: input.deliveryId, nextAttemptAt });
+        await condition(() => attemptNow || state.paused, delay);
+        state.nextAttemptAt = null;
+      }
+    }
+  }
+}
+
+function finish(state: DeliveryState, result: DeliverWebhookResult): DeliverWebhookResult {
+  state.phase = 'done';
+  upsertSearchAttributes([{ key: searchAttributes.deliveryStatus, value: result.status }]);
+  return result;
+}
+
+/** A test delivery is attempted once and never dead-lettered: it ends `failed`. */
+async function failTest(deliveryId: string, state: DeliveryState, reason: string): Promise<DeliverWebhookResult> {
+  await finishDelivery({ deliveryId, status: 'failed', reason });
+  return finish(state, { status: 'failed', attempts: state.attempts, reason });
+}
+
+async function deadLetter(deliveryId: string, state: DeliveryState, reason: string): Promise<never> {
+  await finishDelivery({ deliveryId, status: 'dead_letter', reason });
+  state.phase = 'done';
+  upsertSearchAttributes([{ key: searchAttributes.deliveryStatus, value: 'dead_letter' }]);
+  throw ApplicationFailure.nonRetryable(
+    `delivery dead-lettered after ${state.attempts} attempts (${reason})`,
+    'DeadLettered',
+  );
+}
