@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { ChangeSetType, type EventSubscriber, type FlushEventArgs } from '@mikro-orm/core';
+import { Delivery } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryWorkflows } from './client.js';
@@ -153,6 +155,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }, 5000);
   }
 
+  /**
+   * Deliveries created through this process's own ORM (the API and a worker in one process, as
+   * under `npm start`) wake the dispatcher directly: an embedded database relays no notifications.
+   */
+  let subscribed = false;
+  function subscribeToFlushes(): void {
+    if (subscribed) return;
+    subscribed = true;
+    const subscriber: EventSubscriber = {
+      getSubscribedEntities: () => [Delivery],
+      afterFlush({ uow }: FlushEventArgs) {
+        if (running && uow.getChangeSets().some((cs) => cs.type === ChangeSetType.CREATE && cs.meta.class === Delivery)) nudge();
+      },
+    };
+    orm.em.getEventManager().registerSubscriber(subscriber);
+  }
+
   async function run(): Promise<void> {
     let failures = 0;
     while (running) {
@@ -179,6 +198,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     async start() {
       if (running) return;
       running = true;
+      subscribeToFlushes();
       await listen();
       loop = run();
     },
