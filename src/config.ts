@@ -71,6 +71,11 @@ const EnvSchema = z.object({
   HOOKLINE_JWT_AUDIENCE: z.string().min(1).optional(),
   HOOKLINE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOOKLINE_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  HOOKLINE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
+  HOOKLINE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(200),
+  HOOKLINE_WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(200),
+  HOOKLINE_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100000).default(500),
+  HOOKLINE_DISPATCH_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -102,7 +107,18 @@ export interface Config {
   jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   /** Prometheus ports of a worker process: its own metrics, and the Temporal SDK's (both off when unset). */
   metrics: { workerPort: number | undefined; temporalPort: number | undefined };
+  /** A worker's Temporal slots and cache, and its dispatcher's batch (see README, Tuning). */
+  worker: WorkerTuning;
   logLevel: Env['LOG_LEVEL'];
+}
+
+export interface WorkerTuning {
+  workflowTaskSlots: number;
+  activitySlots: number;
+  localActivitySlots: number;
+  /** Workflows kept in memory between tasks; others are replayed from history when they wake. */
+  maxCachedWorkflows: number;
+  dispatchBatch: number;
 }
 
 /** The Temporal Schedules that reconcile, auto-disable and purge. */
@@ -170,6 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
       audience: e.HOOKLINE_JWT_AUDIENCE,
     },
     metrics: { workerPort: e.HOOKLINE_WORKER_METRICS_PORT, temporalPort: e.HOOKLINE_TEMPORAL_METRICS_PORT },
+    worker: {
+      workflowTaskSlots: e.HOOKLINE_WORKER_WORKFLOW_TASK_SLOTS,
+      activitySlots: e.HOOKLINE_WORKER_ACTIVITY_SLOTS,
+      localActivitySlots: e.HOOKLINE_WORKER_LOCAL_ACTIVITY_SLOTS,
+      maxCachedWorkflows: e.HOOKLINE_WORKER_MAX_CACHED_WORKFLOWS,
+      dispatchBatch: e.HOOKLINE_DISPATCH_BATCH,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -123,7 +123,7 @@ export async function startWorker(
   const connection = await connectWorker(deps.temporal.address);
   const client = new Client({ connection, namespace: deps.temporal.namespace });
   const workflows = createDeliveryWorkflows(client, deps.temporal, { eagerStart: true });
-  const worker = await createWorker(connection, deps.temporal, {
+  const worker = await createWorker(connection, { ...deps.temporal, tuning: config.worker }, {
     orm: deps.orm,
     secretBox: deps.secretBox,
     sender,
@@ -143,7 +143,7 @@ export async function startWorker(
   await ensureHousekeepingSchedules(client, deps.temporal.taskQueue, config.housekeeping, deps.logger).catch((err: unknown) =>
     deps.logger.error({ err }, 'could not create the housekeeping schedules'),
   );
-  const dispatcher = createDispatcher({ orm: deps.orm, workflows, logger: deps.logger });
+  const dispatcher = createDispatcher({ orm: deps.orm, workflows, logger: deps.logger, batchSize: config.worker.dispatchBatch });
   const done = worker.run().finally(async () => {
     await dispatcher.stop();
     await sender.close();

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import type { WorkerTuning } from '../config.js';
 
 const projectRoot = resolve(import.meta.dirname, '../..');
 export const workflowsPath = resolve(projectRoot, 'workflows/index.ts');
@@ -26,7 +27,7 @@ export async function loadWorkflowBundle(): Promise<{ code: string } | { codePat
 export interface WorkerSettings {
   namespace: string;
   taskQueue: string;
-  maxConcurrentActivityTaskExecutions?: number;
+  tuning: Omit<WorkerTuning, 'dispatchBatch'>;
 }
 
 /** Connects a worker's native connection; a client over it can start workflows eagerly. */
@@ -42,7 +43,10 @@ export async function createWorker(connection: NativeConnection, settings: Worke
     taskQueue: settings.taskQueue,
     workflowBundle: await loadWorkflowBundle(),
     activities: createActivities(deps),
-    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions ?? 200,
+    maxConcurrentWorkflowTaskExecutions: settings.tuning.workflowTaskSlots,
+    maxConcurrentActivityTaskExecutions: settings.tuning.activitySlots,
+    maxConcurrentLocalActivityExecutions: settings.tuning.localActivitySlots,
+    maxCachedWorkflows: settings.tuning.maxCachedWorkflows,
     shutdownGraceTime: '30 seconds',
   });
 }
