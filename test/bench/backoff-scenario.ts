@@ -2,6 +2,8 @@
  * Memory while deliveries wait out a backoff: an endpoint that answers 500, a worker whose retry
  * schedule is an hour, and N events published as fast as the API takes them. Once every delivery
  * has had its first attempt, all N workflows sit in a timer, and the worker's resident set is read.
+ * Running out of time is not a failure of the run (nothing is lost: the deliveries are not due);
+ * the report says how many were waiting when memory was read.
  */
 import type { ApiClient } from './api-client.js';
 import { createEndpoint } from './api-client.js';
@@ -26,6 +28,8 @@ export interface BackoffResult {
   waiting: number;
   receiverAnswered500: number;
   worker: Memory | null;
+  /** The Temporal server holds the N timers. */
+  temporal: Memory | null;
   cpu: CpuDelta;
 }
 
@@ -89,6 +93,7 @@ export async function runBackoffScenario(
     waiting: latest.waiting,
     receiverAnswered500: receiver.stats.failedAnswers - answeredBefore,
     worker: memory ?? null,
+    temporal: memoryOf(stack.temporalServer.pid) ?? null,
     cpu,
   };
 }

@@ -50,6 +50,8 @@ export interface StepResult {
   fanout: number;
   /** Deliveries per second arriving (rate × fan-out). */
   offered: number;
+  /** The measured window, performance.now() of the bench process. */
+  window: { start: number; end: number };
   events: { scheduled: number; accepted: number; postFailures: number; capHits: number };
   /** Event scheduled → first receipt, per delivery scheduled in the window; null when not received within the drain. */
   eventToReceipt: LatencySummary;
@@ -177,6 +179,7 @@ export async function runStep(ctx: StepContext, spec: StepSpec): Promise<StepRes
     rate: spec.rate,
     fanout: spec.paths.length,
     offered,
+    window: { start: windowStart, end: windowEnd },
     events: { scheduled: publications.length + capHits, accepted: publications.length - postFailures, postFailures, capHits },
     eventToReceipt,
     post: summarize(post),

@@ -3,12 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackoffResult } from './backoff-scenario.js';
 import type { CeilingResult } from './ceiling.js';
-import { CPU_ROLES, type Memory } from './cpu-sampler.js';
+import { CPU_ROLES, type CpuDelta, type Memory } from './cpu-sampler.js';
 import type { HistoryResult } from './history.js';
 import type { LedgerTotals } from './ledger.js';
 import type { StepResult } from './load-step.js';
 import type { MachineInfo } from './machine.js';
 import type { ReceiverStats } from './receiver.js';
+import type { Stages } from './stages.js';
+import type { StepUpResult } from './step-up.js';
 import type { TargetResult } from './targets.js';
 
 /** stdout line after which the JSON report follows, for scripts that read the run's output. */
@@ -22,14 +24,11 @@ export interface BenchReport {
   durationSeconds: number;
   machine: MachineInfo | null;
   settings: Record<string, unknown>;
+  /** Stack CPU over a stretch without load. */
+  idle: CpuDelta | null;
   ceiling: CeilingResult | null;
-  stepUp: {
-    steps: StepResult[];
-    /** Highest step-up rate that was sustained (events/s = deliveries/s at fan-out 1). */
-    maxSustainedPerSecond: number | null;
-    stoppedAt: { rate: number; reasons: string[] } | null;
-  };
-  latency: { low: StepResult | null; at70: StepResult | null };
+  stepUp: StepUpResult;
+  latency: { low: StepResult | null; at70: StepResult | null; lowStages: Stages | null; at70Stages: Stages | null };
   publish: { fanout1: StepResult | null; fanoutN: StepResult | null };
   history: HistoryResult | null;
   memory: { peak: Record<'api' | 'worker' | 'temporal', Memory | null>; backoff: BackoffResult | null };
@@ -121,10 +120,28 @@ export function renderTables(r: BenchReport): string {
       ], allSteps.map(cpuRow)),
     );
   }
+  if (r.idle) {
+    const idle = r.idle;
+    const perSecond = (v: number) => ms((v / idle.wallMs) * 1000);
+    out.push(
+      `idle stack (no load, CPU ms per second): ${CPU_ROLES.map((role) => `${role} ${perSecond(idle.roles[role])}`).join(', ')}; ` +
+        `total ${perSecond(idle.total)}; foreign ${perSecond(idle.foreign)}`,
+    );
+  }
   const peak = r.memory.peak;
   out.push(
     `\npeak RSS (VmHWM): api ${num(peak.api?.peakMB)} MB, worker ${num(peak.worker?.peakMB)} MB, temporal ${num(peak.temporal?.peakMB)} MB`,
   );
+  for (const [run, stages] of [
+    [r.latency.low, r.latency.lowStages],
+    [r.latency.at70, r.latency.at70Stages],
+  ] as const) {
+    if (!run || !stages || stages.deliveries === 0) continue;
+    out.push(
+      `stages at ${run.label} (engine timestamps, p50 / p99 ms): row created → attempt started ${ms(stages.queued.p50)} / ${ms(stages.queued.p99)}, ` +
+        `HTTP ${ms(stages.http.p50)} / ${ms(stages.http.p99)}, response → delivered ${ms(stages.recorded.p50)} / ${ms(stages.recorded.p99)}`,
+    );
+  }
   if (r.publish.fanout1 && r.publish.fanoutN) {
     const [a, b] = [r.publish.fanout1, r.publish.fanoutN];
     out.push(
@@ -141,7 +158,7 @@ export function renderTables(r: BenchReport): string {
     out.push(
       `backoff: ${b.deliveries} deliveries to a 500 endpoint published in ${b.publishSeconds.toFixed(1)} s; ` +
         `${b.firstAttempted} first attempts${b.firstAttemptsSeconds === null ? ' (not all in time)' : ` after ${b.firstAttemptsSeconds.toFixed(1)} s`}, ${b.waiting} waiting; ` +
-        `worker RSS ${num(b.worker?.rssMB)} MB (peak ${num(b.worker?.peakMB)} MB)`,
+        `worker RSS ${num(b.worker?.rssMB)} MB (peak ${num(b.worker?.peakMB)} MB), Temporal RSS ${num(b.temporal?.rssMB)} MB`,
     );
   }
   if (r.targets.length > 0) {

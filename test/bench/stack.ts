@@ -57,6 +57,8 @@ export interface StackOptions {
   /** Server of the fresh database, e.g. postgresql://postgres@127.0.0.1:5432/postgres */
   databaseServerUrl: string;
   retrySchedule: string;
+  /** V8 CPU profiles of the API and the worker go here when set. */
+  cpuProfDir?: string | undefined;
 }
 
 async function freePort(): Promise<number> {
@@ -220,8 +222,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     PORT: String(apiPort),
     LOG_LEVEL: 'warn',
   };
+  const profiling = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   const node = (name: string, entry: string, extra: Record<string, string> = {}) =>
-    startChild(name, process.execPath, ['--import', './scripts/node-compat.mjs', '--import', 'tsx', entry], {
+    startChild(name, process.execPath, [...profiling, '--import', './scripts/node-compat.mjs', '--import', 'tsx', entry], {
       cwd: projectRoot,
       env: { ...baseEnv(), ...engineEnv, ...extra },
     });

@@ -11,7 +11,7 @@ export interface TargetInput {
   cpuMsPerDelivery: number | null;
   historyEventsPerDelivery: number | null;
   /** Worker RSS with this many deliveries waiting out a backoff. */
-  backoff: { deliveries: number; workerRssMB: number } | null;
+  backoff: { waiting: number; workerRssMB: number } | null;
 }
 
 export interface TargetResult {
@@ -54,7 +54,7 @@ export function evaluateTargets(m: TargetInput): TargetResult[] {
     judge('at 150/s: POST /events p99 ≤ 25 ms', 'atMost', 25, 'ms', m.at150?.postP99 ?? null, not150),
     judge('all processes together ≤ 8 ms CPU per delivery (at 70 % of max)', 'atMost', 8, 'ms', m.cpuMsPerDelivery),
     judge('≤ 7 history events per first-try delivery (median)', 'atMost', 7, 'events', m.historyEventsPerDelivery),
-    m.backoff && m.backoff.deliveries >= BACKOFF_TARGET_DELIVERIES
+    m.backoff && m.backoff.waiting >= BACKOFF_TARGET_DELIVERIES
       ? judge(`worker RSS ≤ 400 MB while ${BACKOFF_TARGET_DELIVERIES} deliveries wait out a backoff`, 'atMost', 400, 'MB', m.backoff.workerRssMB)
       : judge(
           `worker RSS ≤ 400 MB while ${BACKOFF_TARGET_DELIVERIES} deliveries wait out a backoff`,
@@ -62,7 +62,7 @@ export function evaluateTargets(m: TargetInput): TargetResult[] {
           400,
           'MB',
           null,
-          m.backoff ? `only ${m.backoff.deliveries} deliveries in this run (${m.backoff.workerRssMB.toFixed(0)} MB)` : 'not run',
+          m.backoff ? `only ${m.backoff.waiting} deliveries waiting in this run (${m.backoff.workerRssMB.toFixed(0)} MB)` : 'not run',
         ),
   ];
 }
