@@ -106,6 +106,27 @@ async function databaseCheck(stack: Stack, endpointIds: readonly string[]): Prom
   };
 }
 
+/** Why the run fails: anything lost, refused or forged. Missed targets are not failures. */
+function verdicts(r: BenchReport, ledger: Ledger, receiver: Receiver): string[] {
+  const failures: string[] = [];
+  const l = r.ledger!;
+  if (l.missing > 0) {
+    const examples = ledger.missingKeys(receiver).slice(0, 3).map((k) => `${k.eventId} → ${k.path}`);
+    failures.push(`${l.missing} of ${l.published} deliveries missing (e.g. ${examples.join(', ')})`);
+  }
+  if (l.postFailures > 0) failures.push(`${l.postFailures} POST /events not 2xx: ${l.failureSamples.slice(0, 3).join('; ')}`);
+  if (l.fanoutMismatches > 0) failures.push(`${l.fanoutMismatches} events with an unexpected fan-out`);
+  if (l.receiver.badSignatures > 0) failures.push(`${l.receiver.badSignatures} requests with a bad signature`);
+  if (l.receiver.unknownPaths > 0) failures.push(`${l.receiver.unknownPaths} requests to an unknown path`);
+  const db = l.database;
+  if (db && (db.rows !== l.published || (db.byStatus.delivered ?? 0) !== l.published)) {
+    failures.push(`database: ${db.byStatus.delivered ?? 0} of ${l.published} deliveries delivered (${JSON.stringify(db.byStatus)})`);
+  }
+  if (r.ceiling && r.ceiling.failures > 0) failures.push(`raw ceiling: ${r.ceiling.failures} requests failed`);
+  if (r.memory.backoff && r.memory.backoff.postFailures > 0) failures.push(`backoff scenario: ${r.memory.backoff.postFailures} POST /events failed`);
+  return failures;
+}
+
 async function run(): Promise<void> {
   const loadAtStart = currentLoadAverage();
   log(`${report.profile} run; starting the stack (Temporal dev server, API, worker, PostgreSQL)`);
@@ -210,21 +231,11 @@ async function run(): Promise<void> {
     );
     const b = report.memory.backoff;
     log(`backoff: ${b.firstAttempted}/${b.deliveries} first attempts, ${b.waiting} waiting; worker RSS ${b.worker?.rssMB.toFixed(0)} MB`);
-    if (b.postFailures > 0) report.failures.push(`backoff scenario: ${b.postFailures} POST /events failed`);
   }
   assertStackAlive(stack);
   report.ledger.receiver = { ...receiver.stats };
 
-  const l = report.ledger;
-  if (l.missing > 0) report.failures.push(`${l.missing} of ${l.published} deliveries missing (${ledger.missingKeys(receiver).slice(0, 3).map((k) => `${k.eventId} → ${k.path}`).join(', ')}…)`);
-  if (l.postFailures > 0) report.failures.push(`${l.postFailures} POST /events not 2xx: ${l.failureSamples.slice(0, 3).join('; ')}`);
-  if (l.fanoutMismatches > 0) report.failures.push(`${l.fanoutMismatches} events with an unexpected fan-out`);
-  if (l.receiver.badSignatures > 0) report.failures.push(`${l.receiver.badSignatures} requests with a bad signature`);
-  if (l.receiver.unknownPaths > 0) report.failures.push(`${l.receiver.unknownPaths} requests to an unknown path`);
-  if (database.rows !== l.published || (database.byStatus.delivered ?? 0) !== l.published) {
-    report.failures.push(`database: ${database.byStatus.delivered ?? 0} of ${l.published} deliveries delivered (${JSON.stringify(database.byStatus)})`);
-  }
-  if (report.ceiling.failures > 0) report.failures.push(`raw ceiling: ${report.ceiling.failures} requests failed`);
+  report.failures.push(...verdicts(report, ledger, receiver));
 
   const at150 = report.stepUp.steps.find((s) => s.rate === 150 && s.fanout === 1);
   const cpuRun = report.latency.at70 ?? [...report.stepUp.steps].reverse().find((s) => s.sustained) ?? null;
