@@ -243,6 +243,7 @@ async function run(): Promise<void> {
     maxSustainedPerSecond: report.stepUp.maxSustainedPerSecond,
     at10: low.rate === 10 ? { p50: low.eventToReceipt.p50, p99: low.eventToReceipt.p99 } : null,
     at150: at150 ? { e2rP99: at150.eventToReceipt.p99, postP99: at150.post.p99 } : null,
+    stoppedAt: report.stepUp.stoppedAt?.rate ?? null,
     cpuMsPerDelivery: cpuRun?.cpuPerDelivery.total ?? null,
     historyEventsPerDelivery: report.history.sampled > 0 ? report.history.median : null,
     backoff: report.memory.backoff?.worker ? { waiting: report.memory.backoff.waiting, workerRssMB: report.memory.backoff.worker.rssMB } : null,

@@ -8,6 +8,8 @@ export interface TargetInput {
   maxSustainedPerSecond: number | null;
   at10: { p50: number; p99: number } | null;
   at150: { e2rP99: number; postP99: number } | null;
+  /** The first step-up rate not sustained, if the step-up stopped. */
+  stoppedAt: number | null;
   cpuMsPerDelivery: number | null;
   historyEventsPerDelivery: number | null;
   /** Worker RSS with this many deliveries waiting out a backoff. */
@@ -27,9 +29,16 @@ export interface TargetResult {
 
 const BACKOFF_TARGET_DELIVERIES = 10_000;
 
-function judge(target: string, kind: 'atLeast' | 'atMost', limit: number, unit: string, measured: number | null, why?: string): TargetResult {
+function judge(
+  target: string,
+  kind: 'atLeast' | 'atMost',
+  limit: number,
+  unit: string,
+  measured: number | null,
+  why?: { verdict: string; pass: false | null },
+): TargetResult {
   if (measured === null || !Number.isFinite(measured)) {
-    return { target, limit, unit, measured: null, pass: null, verdict: why ?? 'not measured' };
+    return { target, limit, unit, measured: null, pass: why?.pass ?? null, verdict: why?.verdict ?? 'not measured' };
   }
   const pass = kind === 'atLeast' ? measured >= limit : measured <= limit;
   const by = Math.abs(measured - limit);
@@ -45,7 +54,11 @@ function judge(target: string, kind: 'atLeast' | 'atMost', limit: number, unit: 
 }
 
 export function evaluateTargets(m: TargetInput): TargetResult[] {
-  const not150 = 'the step-up did not run 150/s (not reached, or not in --rates)';
+  // An engine that cannot sustain 150/s misses the targets at 150/s; a run that skipped the rate has no figure.
+  const not150 =
+    m.stoppedAt !== null && m.stoppedAt <= 150
+      ? { verdict: `missed: not sustained up to 150/s (step-up stopped at ${m.stoppedAt}/s)`, pass: false as const }
+      : { verdict: 'not measured (150/s not in --rates)', pass: null };
   return [
     judge('maximum sustained rate ≥ 200 deliveries/s', 'atLeast', 200, 'deliveries/s', m.maxSustainedPerSecond ?? 0),
     judge('at 10/s: event→receipt p50 ≤ 15 ms', 'atMost', 15, 'ms', m.at10?.p50 ?? null),
@@ -62,7 +75,10 @@ export function evaluateTargets(m: TargetInput): TargetResult[] {
           400,
           'MB',
           null,
-          m.backoff ? `only ${m.backoff.waiting} deliveries waiting in this run (${m.backoff.workerRssMB.toFixed(0)} MB)` : 'not run',
+          {
+            verdict: m.backoff ? `only ${m.backoff.waiting} deliveries waiting in this run (${m.backoff.workerRssMB.toFixed(0)} MB)` : 'not run',
+            pass: null,
+          },
         ),
   ];
 }
