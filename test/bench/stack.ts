@@ -1,0 +1,275 @@
+/**
+ * The engine in production shape, one process per role so /proc can attribute CPU: a Temporal dev
+ * server (the pinned CLI binary), the API, one worker, and a fresh database on the machine's
+ * PostgreSQL. Everything registers its teardown with the life cycle.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import protobufs from '@temporalio/proto';
+import { createOrm, type Orm } from '../../src/db/orm.js';
+import { createApiKey, ensureTenant } from '../../src/services/api-keys.js';
+import { findTemporalCli } from '../../src/temporal/dev-server.js';
+import { searchAttributeKeys } from '../../src/temporal/search-attributes.js';
+import { bundleWorkflows } from '../../src/temporal/worker.js';
+import { startChild, type Child } from './child-process.js';
+import { onCleanup, sleep, waitUntil } from './lifecycle.js';
+
+export const projectRoot = resolve(import.meta.dirname, '../..');
+
+/**
+ * Dynamic config of the dev server beyond the CLI's defaults, in one place so it can be tuned
+ * (`KEY=<JSON value>`, as `--dynamic-config-value` takes them).
+ */
+export const TEMPORAL_DYNAMIC_CONFIG = ['system.enableEagerWorkflowStart=true'];
+
+const NAMESPACE = 'default';
+const TASK_QUEUE = 'hookline-bench';
+const START_TIMEOUT_MS = 120_000;
+
+export interface Stack {
+  temporalAddress: string;
+  temporalCli: string;
+  /** Driver connection for the bench's own checks (Temporal history, task-queue pollers). */
+  temporal: Connection;
+  namespace: string;
+  databaseUrl: string;
+  databaseName: string;
+  orm: Orm;
+  apiUrl: string;
+  apiKey: string;
+  tenantId: string;
+  temporalServer: Child;
+  api: Child;
+  worker: Child;
+  /** Replaces the worker with one started with `env` on top of the usual (e.g. another retry schedule). */
+  restartWorker(env: Record<string, string>): Promise<Child>;
+  /** Every child process there has been (a restarted worker included), for the log counts. */
+  children(): Child[];
+}
+
+export interface StackOptions {
+  /** Server of the fresh database, e.g. postgresql://postgres@127.0.0.1:5432/postgres */
+  databaseServerUrl: string;
+  retrySchedule: string;
+  /** V8 CPU profiles of the API and the worker go here when set. */
+  cpuProfDir?: string | undefined;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return port;
+}
+
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freshDatabase(serverUrl: string): Promise<{ url: string; name: string }> {
+  const name = `hookline_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(serverUrl, `create database "${name}"`);
+  onCleanup(`drop database ${name}`, () => adminQuery(serverUrl, `drop database if exists "${name}" with (force)`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), name };
+}
+
+/** The bench's own settings win over anything inherited that would configure the engine. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(HOOKLINE_|TEMPORAL_)/.test(key) || ['DATABASE_URL', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_OPTIONS', 'NODE_ENV'].includes(key)) {
+      delete env[key];
+    }
+  }
+  return env;
+}
+
+function startTemporal(cli: string, port: number, dir: string): Child {
+  const searchAttributeArgs = searchAttributeKeys.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`,
+  ]);
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--headless',
+    '--db-filename',
+    join(dir, 'temporal.db'),
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--namespace',
+    NAMESPACE,
+    ...searchAttributeArgs,
+    ...TEMPORAL_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
+    '--log-format',
+    'json',
+    '--log-level',
+    'error',
+    '--color',
+    'never',
+  ];
+  return startChild('temporal', cli, args, { cwd: dir, env: baseEnv() });
+}
+
+async function connectTemporalWhenUp(address: string, server: Child): Promise<Connection> {
+  const until = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (server.hasExited()) throw new Error(`the Temporal dev server exited (${await server.exited})`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
+      return connection;
+    } catch (err) {
+      if (Date.now() > until) throw new Error(`the Temporal dev server did not answer within ${START_TIMEOUT_MS / 1000} s: ${(err as Error).message}`);
+      await sleep(250);
+    }
+  }
+}
+
+async function waitForReadyz(apiUrl: string, api: Child): Promise<void> {
+  const ok = await waitUntil(
+    async () => {
+      if (api.hasExited()) throw new Error(`the API exited (${await api.exited})`);
+      try {
+        return (await fetch(`${apiUrl}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    START_TIMEOUT_MS,
+    200,
+  );
+  if (!ok) throw new Error(`the API was not ready (/readyz) within ${START_TIMEOUT_MS / 1000} s`);
+}
+
+/**
+ * A started worker shows as a poller on both the workflow and the activity task queue. Pollers are
+ * told apart by the SDK's default identity, `<pid>@<host>`: a stopped worker's linger for minutes.
+ */
+async function waitForPollers(connection: Connection, worker: Child): Promise<void> {
+  const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = protobufs.temporal.api.enums.v1.TaskQueueType;
+  const polling = async (taskQueueType: protobufs.temporal.api.enums.v1.TaskQueueType) => {
+    const res = await connection.workflowService.describeTaskQueue({ namespace: NAMESPACE, taskQueue: { name: TASK_QUEUE }, taskQueueType });
+    return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${worker.pid}@`));
+  };
+  const ok = await waitUntil(
+    async () => {
+      if (worker.hasExited()) throw new Error(`the worker exited (${await worker.exited})`);
+      return (await polling(TASK_QUEUE_TYPE_WORKFLOW)) && (await polling(TASK_QUEUE_TYPE_ACTIVITY));
+    },
+    START_TIMEOUT_MS,
+    250,
+  );
+  if (!ok) throw new Error(`the worker did not poll its task queue within ${START_TIMEOUT_MS / 1000} s`);
+}
+
+function registerStop(child: Child): void {
+  onCleanup(`stop ${child.name} (pid ${child.pid})`, () => child.stop());
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'hookline-bench-'));
+  onCleanup('temp dir', async () => rmSync(dir, { recursive: true, force: true }));
+
+  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
+  if (!cli) throw new Error('no Temporal CLI: run `npm run temporal:install` or set TEMPORAL_CLI_PATH');
+  const temporalPort = await freePort();
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const temporalServer = startTemporal(cli, temporalPort, dir);
+  registerStop(temporalServer);
+
+  // Workers in production load a pre-built bundle; bundling inside the worker would also put
+  // webpack's memory into the worker's peak RSS.
+  const [connection, bundle, database] = await Promise.all([
+    connectTemporalWhenUp(temporalAddress, temporalServer),
+    bundleWorkflows(),
+    freshDatabase(options.databaseServerUrl),
+  ]);
+  onCleanup('Temporal connection', () => connection.close());
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+
+  const apiPort = await freePort();
+  const engineEnv: Record<string, string> = {
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: NAMESPACE,
+    HOOKLINE_TASK_QUEUE: TASK_QUEUE,
+    HOOKLINE_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    HOOKLINE_WORKFLOW_BUNDLE: bundlePath,
+    HOOKLINE_ALLOW_PRIVATE_TARGETS: 'true',
+    HOOKLINE_RETRY_SCHEDULE: options.retrySchedule,
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    LOG_LEVEL: 'warn',
+  };
+  const profiling = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const node = (name: string, entry: string, extra: Record<string, string> = {}) =>
+    startChild(name, process.execPath, [...profiling, '--import', './scripts/node-compat.mjs', '--import', 'tsx', entry], {
+      cwd: projectRoot,
+      env: { ...baseEnv(), ...engineEnv, ...extra },
+    });
+
+  // The API migrates the schema; the worker starts once it has, so the two never race to migrate.
+  const api = node('api', 'src/main/api.ts');
+  registerStop(api);
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await waitForReadyz(apiUrl, api);
+
+  const orm = await createOrm(database.url, { max: 2 });
+  onCleanup('bench ORM', () => orm.close());
+  const tenantId = `t_bench_${randomBytes(4).toString('hex')}`;
+  const em = orm.em.fork();
+  await ensureTenant(em, tenantId);
+  const { key } = await createApiKey(em, { tenantId, environment: 'test', scopes: ['manage_webhooks', 'publish_events'] });
+
+  const all: Child[] = [temporalServer, api];
+  const startWorkerProcess = async (extra: Record<string, string>) => {
+    const worker = node('worker', 'src/main/worker.ts', extra);
+    registerStop(worker);
+    all.push(worker);
+    await waitForPollers(connection, worker);
+    return worker;
+  };
+  const stack: Stack = {
+    temporalAddress,
+    temporalCli: cli,
+    temporal: connection,
+    namespace: NAMESPACE,
+    databaseUrl: database.url,
+    databaseName: database.name,
+    orm,
+    apiUrl,
+    apiKey: key,
+    tenantId,
+    temporalServer,
+    api,
+    worker: await startWorkerProcess({}),
+    async restartWorker(extra) {
+      await stack.worker.stop(40_000);
+      stack.worker = await startWorkerProcess(extra);
+      return stack.worker;
+    },
+    children: () => [...all],
+  };
+  return stack;
+}
