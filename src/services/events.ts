@@ -4,6 +4,7 @@ import { Delivery, Endpoint, Event } from '../db/entities/index.js';
 import { newId } from '../ids.js';
 import { subscribes } from '../event-types.js';
 import { validateEventData, type EventTypeDefinition } from '../catalog/index.js';
+import { insertEventWithDeliveries, liveEndpoints, type NewDelivery, type NewEvent } from '../db/queries/events.js';
 import { readScope, type Actor } from './actor.js';
 import { invalid, notFound } from './errors.js';
 
@@ -14,7 +15,7 @@ export interface PublishInput {
 }
 
 export interface PublishResult {
-  event: Event;
+  event: Pick<Event, 'id' | 'type' | 'createdAt'>;
   deliveries: number;
   /** True when the event existed already (same `id` or Idempotency-Key). */
   replayed: boolean;
@@ -77,32 +78,33 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
         if (existing) return { event: existing, deliveries: await em.count(Delivery, { eventId: existing.id, replayOf: null }), replayed: true };
       }
 
-      const endpoints = (
-        await em.find(Endpoint, { tenantId: actor.tenantId, environment: actor.environment, deletedAt: null })
-      ).filter((ep) => subscribes(ep.eventTypes, input.type));
-
-      const event = em.create(Event, {
+      const endpoints = (await liveEndpoints(em, actor.tenantId, actor.environment)).filter((ep) => subscribes(ep.eventTypes, input.type));
+      const event: NewEvent = {
         id: newId('event'),
         tenantId: actor.tenantId,
         environment: actor.environment,
         type: input.type,
         data: input.data,
         externalId: key,
-        test: false,
+        createdAt: new Date(),
+      };
+      // A disabled endpoint's delivery is recorded `failed` and never attempted, so `recover` can send it later.
+      const deliveries = endpoints.map((ep): NewDelivery => {
+        const disabled = ep.status === 'disabled';
+        return { id: newId('delivery'), endpointId: ep.id, status: disabled ? 'failed' : 'pending', failureReason: disabled ? 'endpoint_disabled' : null };
       });
-      for (const endpoint of endpoints) createOriginalDelivery(em, event, endpoint, taskQueue);
       try {
-        await em.flush();
+        await insertEventWithDeliveries(em, event, deliveries, taskQueue);
       } catch (err) {
         // A concurrent publish with the same id won the race: answer with its event.
-        if (key && err instanceof UniqueConstraintViolationException) {
+        if (key && isUniqueViolation(err)) {
           const fork = em.fork();
           const winner = await fork.findOneOrFail(Event, { tenantId: actor.tenantId, environment: actor.environment, externalId: key });
           return { event: winner, deliveries: await fork.count(Delivery, { eventId: winner.id, replayOf: null }), replayed: true };
         }
         throw err;
       }
-      return { event, deliveries: endpoints.length, replayed: false };
+      return { event, deliveries: deliveries.length, replayed: false };
     },
 
     async get(actor: Actor, id: string): Promise<{ event: Event; deliveries: Delivery[] }> {
@@ -112,4 +114,8 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
       return { event, deliveries };
     },
   };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException || (err as { code?: string } | null)?.code === '23505';
 }

@@ -24,6 +24,23 @@ export interface DevServerOptions {
 const projectRoot = resolve(import.meta.dirname, '../..');
 
 /**
+ * SQLite pragmas of the dev server's file: WAL lets readers (visibility queries, the Web UI) run
+ * beside the writer.
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
+
+/** Dynamic config of the dev server (`KEY=JSON value`), beyond the CLI's own. */
+export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [];
+
+/** The dev server's flags for its state file and its dynamic config. */
+export function devServerTuningArgs(withDbFile: boolean): string[] {
+  return [
+    ...(withDbFile ? DEV_SERVER_SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]) : []),
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((v) => ['--dynamic-config-value', v]),
+  ];
+}
+
+/**
  * The Temporal CLI to run: `TEMPORAL_CLI_PATH`, else the project's pinned install (running the
  * install script once if needed), else `temporal` on PATH. Returns undefined when none is found,
  * and the SDK's own cached download is used instead.
@@ -67,7 +84,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ...(options.dbFile && { dbFilename: options.dbFile }),
       namespace,
       searchAttributes: searchAttributeKeys,
-      extraArgs: options.dbFile ? ['--sqlite-pragma', 'journal_mode=wal'] : [],
+      extraArgs: devServerTuningArgs(Boolean(options.dbFile)),
       log: { format: 'pretty', level: 'error' },
     },
   });

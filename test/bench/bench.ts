@@ -22,7 +22,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { deliveryStages } from './stages.js';
 import { JSON_MARKER, renderTables, reportJson, writeReport, type BenchReport, type DatabaseCheck } from './report.js';
-import { startStack, TEMPORAL_DYNAMIC_CONFIG, type Stack } from './stack.js';
+import { startStack, TEMPORAL_TUNING, type Stack } from './stack.js';
 import { evaluateTargets } from './targets.js';
 
 /** Connections from the generator to the API: how many POSTs the API sees at once, at most. */
@@ -58,7 +58,7 @@ const report: BenchReport = {
     sustained: SUSTAINED,
     ceiling: options.ceiling,
     apiConnections: API_CONNECTIONS,
-    temporalDynamicConfig: TEMPORAL_DYNAMIC_CONFIG,
+    temporal: TEMPORAL_TUNING,
     retrySchedule: options.retrySchedule,
     backoffDeliveries: options.backoffDeliveries,
   },

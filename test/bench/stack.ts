@@ -17,16 +17,14 @@ import { createApiKey, ensureTenant } from '../../src/services/api-keys.js';
 import { findTemporalCli } from '../../src/temporal/dev-server.js';
 import { searchAttributeKeys } from '../../src/temporal/search-attributes.js';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
+import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS, devServerTuningArgs } from '../../src/temporal/dev-server.js';
 import { startChild, type Child } from './child-process.js';
 import { onCleanup, sleep, waitUntil } from './lifecycle.js';
 
 export const projectRoot = resolve(import.meta.dirname, '../..');
 
-/**
- * Dynamic config of the dev server beyond the CLI's defaults, in one place so it can be tuned
- * (`KEY=<JSON value>`, as `--dynamic-config-value` takes them).
- */
-export const TEMPORAL_DYNAMIC_CONFIG = ['system.enableEagerWorkflowStart=true'];
+/** The dev server's tuning, exactly as `npm start` runs it (src/temporal/dev-server.ts). */
+export const TEMPORAL_TUNING = { sqlitePragmas: DEV_SERVER_SQLITE_PRAGMAS, dynamicConfig: DEV_SERVER_DYNAMIC_CONFIG };
 
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'hookline-bench';
@@ -92,6 +90,8 @@ async function freshDatabase(serverUrl: string): Promise<{ url: string; name: st
 function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
+    // Worker tuning passes through, so settings can be compared run against run.
+    if (/^HOOKLINE_(WORKER|DISPATCH)_/.test(key)) continue;
     if (/^(HOOKLINE_|TEMPORAL_)/.test(key) || ['DATABASE_URL', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_OPTIONS', 'NODE_ENV'].includes(key)) {
       delete env[key];
     }
@@ -114,12 +114,10 @@ function startTemporal(cli: string, port: number, dir: string): Child {
     '--headless',
     '--db-filename',
     join(dir, 'temporal.db'),
-    '--sqlite-pragma',
-    'journal_mode=wal',
+    ...devServerTuningArgs(true),
     '--namespace',
     NAMESPACE,
     ...searchAttributeArgs,
-    ...TEMPORAL_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     '--log-format',
     'json',
     '--log-level',
