@@ -71,11 +71,11 @@ const EnvSchema = z.object({
   HOOKLINE_JWT_AUDIENCE: z.string().min(1).optional(),
   HOOKLINE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOOKLINE_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  HOOKLINE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
+  HOOKLINE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(100),
   HOOKLINE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(200),
   HOOKLINE_WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(200),
-  HOOKLINE_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100000).default(500),
-  HOOKLINE_DISPATCH_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
+  HOOKLINE_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100000).default(200),
+  HOOKLINE_DISPATCH_BATCH: z.coerce.number().int().min(1).max(1000).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
