@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Delivery } from '../src/db/entities/index.js';
 import { newId } from '../src/ids.js';
-import { isAccepted, outcomeOf, sendAttempt, type AttemptOutcome } from '../src/delivery/attempt.js';
+import { isAccepted, outcomeOf, sendAttempt, withBackoff, type AttemptOutcome } from '../src/delivery/attempt.js';
+import { RETRY_JITTER, type RetryPlan } from '../workflows/backoff.js';
 import { loadAttemptContext, recordAttempt, type AttemptContext, type EndpointChange } from '../src/db/queries/attempts.js';
 import { endpointSigningSecrets } from '../src/services/endpoint-secrets.js';
 import { webhookBody } from '../src/services/payload.js';
@@ -50,12 +51,12 @@ export function createDeliveryActivities(deps: ActivityDeps) {
    * recorded, with the endpoint's health, in one transaction. Paused endpoints hold the delivery;
    * disabled ones end it; a rate-limited endpoint without a free slot throttles it (nothing sent,
    * nothing recorded). What the attempt means for the endpoint comes back as `notices`, for the
-   * workflow to publish once this step is done.
+   * workflow to publish once this step is done; a failure comes back with its wait from `retry`.
    */
-  async function attempt(ctx: AttemptContext, attempt: number): Promise<AttemptOutcome> {
+  async function attempt(ctx: AttemptContext, attempt: number, retry?: RetryPlan): Promise<AttemptOutcome> {
     const em = orm.em.fork();
     const { delivery, endpoint, event } = ctx;
-    if (ctx.recorded) return outcomeOf(ctx.recorded.response, Date.now());
+    if (ctx.recorded) return withBackoff(outcomeOf(ctx.recorded.response, Date.now()), retry, Date.now());
     if (delivery.status !== 'pending') {
       return { kind: 'stopped', reason: delivery.failureReason ?? `already_${delivery.status}`, attempted: false };
     }
@@ -84,6 +85,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     const tracksHealth = !isOperationalEventType(event.type);
     const notices: OperationalEvent[] = [];
     const ref = { id: endpoint.id, tenantId: endpoint.tenantId, environment: endpoint.environment };
+    const outcome = withBackoff(outcomeOf({ status, headers: result.headers, error: result.error, timedOut: result.timedOut }, Date.now()), retry, Date.now());
     // A success only writes the endpoint when it ends a run of failures.
     const touchesEndpoint = (tracksHealth && (!ok || isFailing(endpoint))) || status === 410;
     const recorded = await recordAttempt(
@@ -103,6 +105,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         error: result.error,
         accepted: ok,
         gone: !ok && status === 410,
+        nextAttemptAt: outcome.kind === 'retry' && outcome.backoff ? new Date(outcome.backoff.nextAttemptAt) : null,
       },
       endpoint.id,
       touchesEndpoint
@@ -129,9 +132,8 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     if (!recorded) {
       // Another run of this step recorded the attempt first: answer as it did.
       const first = await loadAttemptContext(em, delivery.id, { attempt });
-      if (first?.recorded) return outcomeOf(first.recorded.response, Date.now());
+      if (first?.recorded) return withBackoff(outcomeOf(first.recorded.response, Date.now()), retry, Date.now());
     }
-    const outcome = outcomeOf({ status, headers: result.headers, error: result.error, timedOut: result.timedOut }, Date.now());
     if (!recorded || notices.length === 0 || outcome.kind === 'held' || outcome.kind === 'throttled') return outcome;
     if (activityWorkflowType() === V1_WORKFLOW_TYPE) {
       for (const notice of notices) await operationalEvents.publish(notice);
@@ -160,7 +162,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
      * re-run from the Temporal CLI (workflow reset, a new run) finds its row finished: it becomes
      * `pending` again. A test event's delivery gets no retries.
      */
-    async startDelivery({ deliveryId }: { deliveryId: string }): Promise<{ plan: DeliveryPlan; outcome: AttemptOutcome }> {
+    async startDelivery({ deliveryId, sample }: { deliveryId: string; sample: number }): Promise<{ plan: DeliveryPlan; outcome: AttemptOutcome }> {
       const runId = activityRunId();
       const ctx = await load(deliveryId, runId ? { runId } : { attempt: -1 });
       if (!ctx.recorded && ctx.delivery.status !== 'pending') {
@@ -170,12 +172,13 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       }
       const attemptCount = ctx.recorded ? ctx.recorded.attempt - 1 : ctx.delivery.attemptCount;
       const plan = planOf(attemptCount, ctx.event?.test ?? false);
-      return { plan, outcome: await attempt(ctx, attemptCount + 1) };
+      const policy = { scheduleSeconds: plan.retryScheduleSeconds, maxIntervalSeconds: plan.maxRetryIntervalSeconds, jitter: RETRY_JITTER };
+      return { plan, outcome: await attempt(ctx, attemptCount + 1, { policy, failures: 0, sample }) };
     },
 
     /** Attempt number `attempt` of a delivery (a retry); idempotent like the first. */
-    async attemptDelivery(input: { deliveryId: string; attempt: number }): Promise<AttemptOutcome> {
-      return attempt(await load(input.deliveryId, { attempt: input.attempt }), input.attempt);
+    async attemptDelivery(input: { deliveryId: string; attempt: number; retry?: RetryPlan }): Promise<AttemptOutcome> {
+      return attempt(await load(input.deliveryId, { attempt: input.attempt }), input.attempt, input.retry);
     },
 
     /** Publishes the operational events an attempt gave rise to; each is published once (by its key). */

@@ -6,6 +6,20 @@ export interface RetryHint {
   slowDown?: boolean;
 }
 
+/** Jitter of every delivery's schedule: ±20 %. */
+export const RETRY_JITTER = 0.2;
+
+/**
+ * What an attempt needs to tell, when it fails, how long the delivery waits: the run's schedule,
+ * the failures so far and the run's random sample for the jitter (so the answer is the same
+ * every time the step runs).
+ */
+export interface RetryPlan {
+  policy: BackoffPolicy;
+  failures: number;
+  sample: number;
+}
+
 export interface BackoffPolicy {
   scheduleSeconds: readonly number[];
   maxIntervalSeconds: number;

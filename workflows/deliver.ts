@@ -17,7 +17,7 @@ import {
   type DeliverWebhookResult,
   type DeliveryState,
 } from './messages.js';
-import { retryDelayMs, type BackoffPolicy } from './backoff.js';
+import { RETRY_JITTER, retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { throttledDelayMs } from './throttle.js';
 
 type Activities = ReturnType<typeof activities.createActivities>;
@@ -76,12 +76,12 @@ export async function deliverWebhookWorkflowV2(input: DeliverWebhookInput): Prom
 
   state.phase = 'attempting';
   let resumesBefore = resumes;
-  const { plan, outcome: first } = await startDelivery(input);
+  const { plan, outcome: first } = await startDelivery({ ...input, sample: Math.random() });
   state.attempts = plan.attemptCount;
   const policy: BackoffPolicy = {
     scheduleSeconds: plan.retryScheduleSeconds,
     maxIntervalSeconds: plan.maxRetryIntervalSeconds,
-    jitter: 0.2,
+    jitter: RETRY_JITTER,
   };
   let failures = 0;
   let heldSince: number | undefined;
@@ -105,7 +105,11 @@ export async function deliverWebhookWorkflowV2(input: DeliverWebhookInput): Prom
       state.phase = 'attempting';
       attemptNow = false;
       resumesBefore = resumes;
-      next = await attemptDelivery({ deliveryId: input.deliveryId, attempt: state.attempts + 1 });
+      next = await attemptDelivery({
+        deliveryId: input.deliveryId,
+        attempt: state.attempts + 1,
+        retry: { policy, failures, sample: Math.random() },
+      });
     }
     const outcome: activities.AttemptOutcome = next;
     next = undefined;
@@ -134,18 +138,22 @@ export async function deliverWebhookWorkflowV2(input: DeliverWebhookInput): Prom
       case 'retry': {
         state.attempts += 1;
         heldSince = undefined;
-        const delay = retryDelayMs(policy, failures, Math.random(), outcome.hint);
+        // The attempt recorded its wait (and when it ends) along with itself: no step of its own.
+        let backoff = outcome.backoff;
+        if (backoff === undefined) {
+          const delayMs = retryDelayMs(policy, failures, Math.random(), outcome.hint);
+          backoff = delayMs === undefined ? null : { delayMs, nextAttemptAt: new Date(Date.now() + delayMs).toISOString() };
+          if (backoff) await scheduleRetry({ deliveryId: input.deliveryId, nextAttemptAt: backoff.nextAttemptAt });
+        }
         failures += 1;
-        if (delay === undefined) {
+        if (!backoff) {
           return plan.test
             ? failTest(input.deliveryId, state, 'test_delivery_failed')
             : deadLetter(input.deliveryId, state, 'retries_exhausted');
         }
-        const nextAttemptAt = new Date(Date.now() + delay).toISOString();
         state.phase = 'backoff';
-        state.nextAttemptAt = nextAttemptAt;
-        await scheduleRetry({ deliveryId: input.deliveryId, nextAttemptAt });
-        await condition(() => attemptNow || state.paused, delay);
+        state.nextAttemptAt = backoff.nextAttemptAt;
+        await condition(() => attemptNow || state.paused, backoff.delayMs);
         state.nextAttemptAt = null;
       }
     }

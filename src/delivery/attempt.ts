@@ -1,4 +1,4 @@
-import type { RetryHint } from '../../workflows/backoff.js';
+import { retryDelayMs, type RetryHint, type RetryPlan } from '../../workflows/backoff.js';
 import type { OperationalEvent } from '../services/operational-events.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -7,7 +7,18 @@ import { webhookHeaders } from './signing.js';
 /** What one attempt came to. Carries no payload or response body: this lands in Temporal history. */
 export type AttemptOutcome =
   | { kind: 'delivered'; status: number; notices?: OperationalEvent[] }
-  | { kind: 'retry'; status: number | null; error: string | null; hint: RetryHint; notices?: OperationalEvent[] }
+  | {
+      kind: 'retry';
+      status: number | null;
+      error: string | null;
+      hint: RetryHint;
+      /**
+       * The wait before the next attempt, worked out by the attempt from the run's retry plan and
+       * recorded with it (`next_attempt_at`); null when the schedule is exhausted.
+       */
+      backoff?: { delayMs: number; nextAttemptAt: string } | null;
+      notices?: OperationalEvent[];
+    }
   | { kind: 'held' }
   | { kind: 'stopped'; reason: string; attempted: boolean; notices?: OperationalEvent[] }
   /**
@@ -82,4 +93,11 @@ export function outcomeOf(response: AttemptResponse, now: number): AttemptOutcom
     error: response.error,
     hint: { ...(retryAfterMs !== undefined && { retryAfterMs }), slowDown: status === 429 || timedOut },
   };
+}
+
+/** A failed attempt's outcome with the wait its retry plan gives (see `AttemptOutcome`). */
+export function withBackoff(outcome: AttemptOutcome, retry: RetryPlan | undefined, now: number): AttemptOutcome {
+  if (outcome.kind !== 'retry' || !retry) return outcome;
+  const delayMs = retryDelayMs(retry.policy, retry.failures, retry.sample, outcome.hint);
+  return { ...outcome, backoff: delayMs === undefined ? null : { delayMs, nextAttemptAt: new Date(now + delayMs).toISOString() } };
 }

@@ -34,7 +34,9 @@ export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeO
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
       const method = LEVELS[entry.level];
-      logger[method]({ ...entry.meta, sdk: 'temporal' }, entry.message);
+      // The SDK names a failure `error`; as `err` the logger's serializer keeps its message and stack.
+      const { error, ...meta } = entry.meta ?? {};
+      logger[method]({ ...meta, ...(error !== undefined && { err: error }), sdk: 'temporal' }, entry.message);
     }),
     shutdownSignals: [],
     ...(options.metricsBindAddress && {

@@ -188,16 +188,21 @@ describe('attempts are idempotent', () => {
     const run = new MockActivityEnvironment({ workflowExecution: { workflowId: `delivery-${deliveryId}`, runId: 'run-a' } });
 
     type Started = Awaited<ReturnType<typeof activities.startDelivery>>;
-    const first: Started = await run.run(activities.startDelivery, { deliveryId });
-    const again: Started = await run.run(activities.startDelivery, { deliveryId });
-    expect(first.outcome).toMatchObject({ kind: 'retry', status: 503, hint: { retryAfterMs: 7000 } });
-    expect(again).toEqual(first);
+    const first: Started = await run.run(activities.startDelivery, { deliveryId, sample: 0.5 });
+    const again: Started = await run.run(activities.startDelivery, { deliveryId, sample: 0.5 });
+    // The schedule here is 1 s apart and caps Retry-After at its longest interval (1 s).
+    expect(first.outcome).toMatchObject({ kind: 'retry', status: 503, hint: { retryAfterMs: 7000 }, backoff: { delayMs: 1000 } });
+    expect(again.outcome).toMatchObject({ kind: 'retry', status: 503, backoff: { delayMs: 1000 } });
+    expect(again.plan).toEqual(first.plan);
     expect(first.plan.attemptCount).toBe(0);
     expect(r.requests).toHaveLength(1);
+    // The wait was recorded with the attempt, for the API to show.
+    const [row] = await stack.orm.em.fork().execute<{ next_attempt_at: string }[]>(`select next_attempt_at from deliveries where id = ?`, [deliveryId]);
+    expect(new Date(row!.next_attempt_at).toISOString()).toBe(first.outcome.kind === 'retry' ? first.outcome.backoff?.nextAttemptAt : 'not a retry');
 
     // A new run (a reset from the Temporal CLI) makes a new attempt, numbered after the last.
     const reset = new MockActivityEnvironment({ workflowExecution: { workflowId: `delivery-${deliveryId}`, runId: 'run-b' } });
-    const next: Started = await reset.run(activities.startDelivery, { deliveryId });
+    const next: Started = await reset.run(activities.startDelivery, { deliveryId, sample: 0.5 });
     expect(next.plan.attemptCount).toBe(1);
     expect(r.requests).toHaveLength(2);
     const rows = await stack.orm.em.fork().execute<{ attempt: number }[]>(

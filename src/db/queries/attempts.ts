@@ -152,6 +152,8 @@ export interface AttemptRecord {
   accepted: boolean;
   /** The receiver answered 410: the delivery ends `failed` (`gone`). */
   gone: boolean;
+  /** When the next attempt is due (a failure with retries left), for the API to show. */
+  nextAttemptAt: Date | null;
 }
 
 /** An endpoint's row as an attempt's follow-up sees it, locked. */
@@ -174,7 +176,7 @@ const RECORD_SQL = `with inserted as (
     update deliveries d
        set attempt_count = greatest(d.attempt_count, ?),
            last_response_status = ?,
-           next_attempt_at = null,
+           next_attempt_at = ?,
            status = case when ? then 'delivered' when ? then 'failed' else d.status end,
            delivered_at = case when ? then now() else d.delivered_at end,
            failure_reason = case when ? then 'gone' else d.failure_reason end,
@@ -212,6 +214,7 @@ export async function recordAttempt(
     record.error,
     record.attempt,
     record.responseStatus,
+    record.nextAttemptAt,
     record.accepted,
     record.gone,
     record.accepted,
