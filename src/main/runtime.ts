@@ -12,6 +12,7 @@ import { Client } from '@temporalio/client';
 import { connectTemporal, createDeliveryWorkflows, type TemporalSettings } from '../temporal/client.js';
 import { connectWorker, createWorker } from '../temporal/worker.js';
 import { createDispatcher } from '../temporal/dispatcher.js';
+import type { ActivityDeps } from '../../activities/index.js';
 import { ensureHousekeepingSchedules } from '../temporal/schedules.js';
 import { createOperationalEventPublisher } from '../services/operational-events.js';
 import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
@@ -103,6 +104,19 @@ export async function startApi(
   };
 }
 
+/** What the activities take from the configuration: retry schedule, hold deadline, housekeeping, handshake limit. */
+export function activitySettings(config: Config): Pick<ActivityDeps, 'delivery' | 'housekeeping' | 'verification'> {
+  return {
+    housekeeping: config.housekeeping,
+    delivery: {
+      retryScheduleSeconds: config.retryScheduleSeconds,
+      maxRetryIntervalSeconds: config.maxRetryIntervalSeconds,
+      holdDeadlineSeconds: config.holdDeadlineSeconds,
+    },
+    verification: { timeoutSeconds: config.verifyTimeoutSeconds },
+  };
+}
+
 /**
  * Runs a Temporal worker until `stop` is called; `stop` lets in-flight attempts finish and be
  * recorded (up to the worker's shutdown grace time). Its attempt latency goes to `metrics` (shared
@@ -131,13 +145,7 @@ export async function startWorker(
     temporal: client,
     workflows,
     operationalEvents: createOperationalEventPublisher({ orm: deps.orm, workflows, catalogue: loadCatalogue(), logger: deps.logger }),
-    housekeeping: config.housekeeping,
-    delivery: {
-      retryScheduleSeconds: config.retryScheduleSeconds,
-      maxRetryIntervalSeconds: config.maxRetryIntervalSeconds,
-      holdDeadlineSeconds: config.holdDeadlineSeconds,
-    },
-    verification: { timeoutSeconds: config.verifyTimeoutSeconds },
+    ...activitySettings(config),
   });
   // Deliveries flow without housekeeping: a Temporal that refuses the Schedules is logged, not fatal.
   await ensureHousekeepingSchedules(client, deps.temporal.taskQueue, config.housekeeping, deps.logger).catch((err: unknown) =>

@@ -5,7 +5,7 @@ import { createActivities } from '../../activities/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { HttpSender } from '../../src/delivery/http-sender.js';
-import { secretBoxFor } from '../../src/main/runtime.js';
+import { activitySettings, secretBoxFor } from '../../src/main/runtime.js';
 import { createDispatcher } from '../../src/temporal/dispatcher.js';
 import type { DeliveryToStart, DeliveryWorkflows } from '../../src/temporal/client.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -62,13 +62,7 @@ function activityDeps() {
     temporal: stack.temporal,
     workflows,
     operationalEvents: { publish: async () => undefined },
-    housekeeping: config.housekeeping,
-    delivery: {
-      retryScheduleSeconds: config.retryScheduleSeconds,
-      maxRetryIntervalSeconds: config.maxRetryIntervalSeconds,
-      holdDeadlineSeconds: config.holdDeadlineSeconds,
-    },
-    verification: { timeoutSeconds: config.verifyTimeoutSeconds },
+    ...activitySettings(config),
   });
 }
 
