@@ -20,7 +20,9 @@ export function jsonBody(limitBytes: number) {
     for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limitBytes) {
-        ctx.req.destroy();
+        // Stop reading and close after the answer: destroying the socket now would lose the 413.
+        ctx.req.pause();
+        ctx.set('Connection', 'close');
         throw new AppError(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes`);
       }
       chunks.push(chunk);

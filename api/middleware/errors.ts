@@ -31,6 +31,12 @@ export function errorMiddleware(logger: Logger) {
         ctx.body = errorBody(e.status === 405 ? 'method_not_allowed' : 'bad_request', e.expose ? (e.message ?? 'bad request') : 'bad request', requestId);
         return;
       }
+      if (e.status === 501) {
+        // The router's answer to a method it does not know at all (PROPFIND, …).
+        ctx.status = 501;
+        ctx.body = errorBody('not_implemented', `method ${ctx.method} is not supported`, requestId);
+        return;
+      }
       logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'unhandled error');
       ctx.status = 500;
       ctx.body = errorBody('internal_error', 'internal error', requestId);

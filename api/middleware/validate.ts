@@ -2,6 +2,7 @@ import type { Next } from 'koa';
 import type { z } from 'zod';
 import { invalid, type ValidationIssue } from '../../src/services/errors.js';
 import type { AppContext } from '../context.js';
+import { findUnsafeInput } from '../../src/validation/input-safety.js';
 
 type Part = 'body' | 'query' | 'params';
 
@@ -45,6 +46,11 @@ export function validated<
   handler: (ctx: AppContext, input: Validated<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<void>,
 ) {
   return async (ctx: AppContext, _next: Next) => {
+    // Before any schema: PostgreSQL stores no NUL or lone surrogate, and deep JSON would overflow the stack.
+    for (const [part, value] of [['params', ctx.params], ['query', ctx.query], ['body', ctx.state.body]] as const) {
+      const unsafe = findUnsafeInput(value);
+      if (unsafe) throw invalid('request validation failed', [{ loc: [part, ...unsafe.path], msg: unsafe.msg, type: unsafe.type }]);
+    }
     const input = {
       body: schemas.body ? parsePart('body', schemas.body, ctx.state.body) : undefined,
       query: schemas.query ? parsePart('query', schemas.query, ctx.query) : {},

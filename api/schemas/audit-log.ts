@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { PaginationQuerySchema } from './common.js';
+import { PaginationQuerySchema, TimestampSchema } from './common.js';
 
 export const AuditLogQuerySchema = PaginationQuerySchema.extend({
   resource_id: z.string().max(40).optional(),
   resource_type: z.string().max(50).optional(),
   action: z.string().max(100).optional(),
-  after: z.iso.datetime({ offset: true }).optional(),
-  before: z.iso.datetime({ offset: true }).optional(),
+  after: TimestampSchema.optional(),
+  before: TimestampSchema.optional(),
 }).strict();
 export type AuditLogQuery = z.infer<typeof AuditLogQuerySchema>;
 

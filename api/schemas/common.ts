@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/**
+ * An ISO 8601 timestamp with its offset, from year 0001 on: PostgreSQL has no year 0, and a
+ * filter on it would fail in the database instead of here.
+ */
+export const TimestampSchema = z.iso
+  .datetime({ offset: true })
+  .refine((value) => Number(value.slice(0, 4)) >= 1 && !Number.isNaN(Date.parse(value)), 'a timestamp from the year 0001 on');
+
 /** `limit`, `starting_after`, `ending_before` and `cursor` (an alias of `starting_after`). */
 export const PaginationQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PaginationQuerySchema } from './common.js';
+import { PaginationQuerySchema, TimestampSchema } from './common.js';
 
 export const DeliveryStatusSchema = z.enum(['pending', 'delivered', 'failed', 'dead_letter']);
 
@@ -7,8 +7,8 @@ export const DeliveryListQuerySchema = PaginationQuerySchema.extend({
   endpoint_id: z.string().max(64).optional(),
   status: DeliveryStatusSchema.optional(),
   event_type: z.string().max(200).optional(),
-  after: z.iso.datetime({ offset: true }).optional(),
-  before: z.iso.datetime({ offset: true }).optional(),
+  after: TimestampSchema.optional(),
+  before: TimestampSchema.optional(),
 }).strict();
 
 export const DeliverySchema = z.object({

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { TimestampSchema } from './common.js';
 
 /** Replay and retry take no input; an empty object (or no body at all) is accepted, anything else is a 422. */
 export const DeliveryActionBodySchema = z.object({}).strict().optional();
 export type DeliveryActionBody = z.infer<typeof DeliveryActionBodySchema>;
 
-const Timestamp = z.iso.datetime({ offset: true });
+const Timestamp = TimestampSchema;
 
 /** `POST /endpoints/{id}/recover`: the window `[since, until)` of original deliveries to replay. */
 export const EndpointRecoverSchema = z

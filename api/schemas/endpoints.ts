@@ -34,7 +34,11 @@ export const EndpointUrlSchema = z
   .string()
   .max(2048)
   .url()
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL');
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
+  .refine((u) => {
+    const parsed = URL.parse(u);
+    return !parsed || (parsed.username === '' && parsed.password === '');
+  }, 'credentials in the URL are not allowed; send them in `headers`, which are never shown');
 
 export const EventTypeFilterSchema = z
   .string()

@@ -19,6 +19,7 @@ import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
 import type { Logger } from '../logger.js';
 import { attemptObserver, createMetrics, serveMetrics, type Metrics } from '../metrics.js';
 import { createApp } from '../../api/app.js';
+import { answerClientError } from '../../api/client-errors.js';
 import { gracefulCloser } from './http-drain.js';
 import { readinessProbe } from './readiness.js';
 
@@ -87,6 +88,7 @@ export async function startApi(
     metrics: deps.metrics ?? createMetrics({ database: { orm: deps.orm, logger: deps.logger } }),
   });
   const server = app.listen(config.port, config.host);
+  server.on('clientError', answerClientError);
   const closeServer = gracefulCloser(server, deps.logger);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -1,0 +1,117 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
+import { createEndpoint } from '../helpers/api.js';
+
+let stack: Stack;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  stack = await startStack();
+  tenant = await stack.newTenant();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** A raw HTTP exchange, for what fetch will not send (chunked bodies, huge headers). */
+function raw(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; chunks?: Buffer[] } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(path, stack.apiUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { authorization: `Bearer ${tenant.apiKey}`, ...options.headers } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    for (const chunk of options.chunks ?? []) req.write(chunk);
+    req.end();
+  });
+}
+
+const B = '/manage/v1/webhooks';
+
+describe('hostile input', () => {
+  it('answers an unknown method with 501 in the error shape, on the API and on /healthz', async () => {
+    for (const path of [`${B}/endpoints`, '/healthz']) {
+      const res = await raw('PROPFIND', path);
+      expect(res.status, path).toBe(501);
+      expect(JSON.parse(res.body).error.type).toBe('not_implemented');
+    }
+  });
+
+  it('refuses a NUL byte in a path or query value with 422 and its location', async () => {
+    const cases: [string, (string | number)[]][] = [
+      [`${B}/endpoints/ep_%00`, ['params', 'id']],
+      [`${B}/endpoints?starting_after=%00`, ['query', 'starting_after']],
+      ['/manage/v1/audit-log?starting_after=a%00b', ['query', 'starting_after']],
+      [`${B}/deliveries?event_type=%00`, ['query', 'event_type']],
+    ];
+    for (const [path, loc] of cases) {
+      const res = await raw('GET', path);
+      expect(res.status, path).toBe(422);
+      expect(JSON.parse(res.body).error.detail[0]).toMatchObject({ loc, type: 'value_error.nul' });
+    }
+  });
+
+  it('refuses a NUL or a lone surrogate in a JSON string with 422 and its location', async () => {
+    const nul = await tenant.api('POST', '/endpoints', '{"url":"http://127.0.0.1:9/h","name":"a\\u0000b"}');
+    expect(nul.status).toBe(422);
+    expect(nul.body.error.detail[0]).toMatchObject({ loc: ['body', 'name'], type: 'value_error.nul' });
+    const meta = await tenant.api('POST', '/endpoints', '{"url":"http://127.0.0.1:9/h","metadata":{"k":"x\\u0000"}}');
+    expect(meta.body.error.detail[0]).toMatchObject({ loc: ['body', 'metadata', 'k'] });
+    const surrogate = await tenant.api('POST', '/endpoints', '{"url":"http://127.0.0.1:9/h","name":"x\\udfffy"}');
+    expect(surrogate.status).toBe(422);
+    expect(surrogate.body.error.detail[0]).toMatchObject({ loc: ['body', 'name'], type: 'value_error.surrogate' });
+    const event = await tenant.api('POST', '/events', '{"type":"order.created","data":{"note":"\\u0000"}}');
+    expect(event.status).toBe(422);
+    expect(event.body.error.detail[0]).toMatchObject({ loc: ['body', 'data', 'note'] });
+  });
+
+  it('refuses a year-0000 date filter with 422', async () => {
+    for (const path of [`${B}/deliveries?after=0000-01-01T00:00:00Z`, '/manage/v1/audit-log?after=0000-01-01T00:00:00Z']) {
+      const res = await raw('GET', path);
+      expect(res.status, path).toBe(422);
+      expect(JSON.parse(res.body).error.detail[0].loc).toEqual(['query', 'after']);
+    }
+  });
+
+  it('refuses JSON nested 100,000 levels deep (under the size limit) with 422', async () => {
+    const depth = 100_000;
+    const body = `{"type":"order.created","data":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const res = await tenant.api('POST', '/events', body);
+    expect(res.status).toBe(422);
+    expect(res.body.error.detail[0].type).toBe('value_error.depth');
+  });
+
+  it('answers a chunked body over the limit with 413 instead of dropping the connection', async () => {
+    const chunk = Buffer.alloc(16 * 1024, 'a');
+    const res = await raw('POST', `${B}/events`, {
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      chunks: Array.from({ length: 19 }, () => chunk),
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error.type).toBe('payload_too_large');
+  });
+
+  it('refuses an endpoint URL with credentials (422) and never stores it', async () => {
+    const res = await tenant.api('POST', '/endpoints', { url: 'http://user:pass@127.0.0.1:9/hook' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.detail[0].loc).toEqual(['body', 'url']);
+    const ep = await createEndpoint(tenant, { url: 'http://127.0.0.1:9/hook' });
+    const patched = await tenant.api('PATCH', `/endpoints/${ep.id}`, { url: 'https://u:p@example.com/' });
+    expect(patched.status).toBe(422);
+    expect(JSON.stringify((await tenant.api('GET', '/endpoints')).body)).not.toContain('u:p@');
+  });
+
+  it('answers headers over 16 KiB with 431 in the error shape, with a request id', async () => {
+    const res = await raw('GET', `${B}/endpoints`, { headers: { 'x-padding': 'a'.repeat(20 * 1024) } });
+    expect(res.status).toBe(431);
+    expect(res.headers['x-request-id']).toMatch(/^req_/);
+    expect(JSON.parse(res.body).error).toMatchObject({ type: 'request_header_fields_too_large', request_id: res.headers['x-request-id'] });
+  });
+});
