@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 export const TimestampSchema = z.iso
   .datetime({ offset: true })
-  .refine((value) => Number(value.slice(0, 4)) >= 1 && !Number.isNaN(Date.parse(value)), 'a timestamp from the year 0001 on');
+  // Only a well-formed timestamp is checked here; a malformed one has its own issue already.
+  .refine((value) => !/^\d{4}-/.test(value) || Number(value.slice(0, 4)) >= 1, 'a timestamp from the year 0001 on');
 
 /** `limit`, `starting_after`, `ending_before` and `cursor` (an alias of `starting_after`). */
 export const PaginationQuerySchema = z.object({

@@ -158,7 +158,13 @@ describe('MCP server', () => {
     expect(recv.requests).toHaveLength(1);
     expect(recv.requests[0]!.headers['webhook-id']).toBe(published.body.id);
 
-    // Same services, same presenters: the tools answer byte for byte what the routes answer.
+    // Same services, same presenters: the tools answer byte for byte what the routes answer,
+    // once the endpoint's verification handshake (started at creation) has settled.
+    await waitFor(
+      async () => (await tenant.api('GET', `/endpoints/${endpointId}`)).body.verification.status !== 'pending',
+      30_000,
+      'the verification handshake to finish',
+    );
     expect(delivered.body).toEqual((await tenant.api('GET', `/deliveries/${deliveryId}`)).body);
     expect((await mcp.call('get_webhook_endpoint', { endpoint_id: endpointId })).body).toEqual(
       (await tenant.api('GET', `/endpoints/${endpointId}`)).body,
