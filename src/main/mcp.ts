@@ -39,6 +39,7 @@ try {
     workflows: createDeliveryWorkflows(client, temporal),
     catalogue: loadCatalogue(),
     logger,
+    addressPolicy: { allowPrivate: config.allowPrivateTargets },
   });
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const server = createMcpServer({ services, apiKey, logger, version: pkg.version });

@@ -77,6 +77,7 @@ export async function startApi(
     workflows,
     catalogue: loadCatalogue(),
     logger: deps.logger,
+    addressPolicy: { allowPrivate: config.allowPrivateTargets },
   });
   const readiness = readinessProbe({ orm: deps.orm, temporalAddress: deps.temporal.address, logger: deps.logger });
   const app = createApp({

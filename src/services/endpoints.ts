@@ -1,3 +1,5 @@
+import { refusedTarget } from '../delivery/target-check.js';
+import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js';
 import { newId } from '../ids.js';
@@ -45,6 +47,7 @@ export interface EndpointServiceDeps {
   secretBox: SecretBox;
   workflows: DeliveryWorkflows;
   logger: Logger;
+  addressPolicy: AddressPolicy;
 }
 
 /** Scoped lookup: another tenant's or environment's endpoint, or a deleted one, does not exist. */
@@ -54,14 +57,17 @@ export async function findEndpoint(em: EntityManager, actor: Actor, id: string):
   return endpoint;
 }
 
-function checkUrlForEnvironment(url: string, actor: Actor, loc: (string | number)[]): void {
+/** An endpoint URL must suit the environment (https for live) and reach no refused address. */
+async function checkUrl(url: string, actor: Actor, policy: AddressPolicy, loc: (string | number)[]): Promise<void> {
   if (actor.environment === 'live' && !url.startsWith('https://')) {
     throw invalid('live endpoints must use https', [{ loc, msg: 'live endpoints must use https://', type: 'value_error.url.scheme' }]);
   }
+  const refused = await refusedTarget(url, policy);
+  if (refused) throw invalid('the URL may not be a webhook target', [{ loc, msg: refused, type: 'value_error.url.private' }]);
 }
 
 /** Endpoint management: every call is scoped to the actor's tenant and environment. */
-export function createEndpointService({ em, secretBox, workflows, logger }: EndpointServiceDeps) {
+export function createEndpointService({ em, secretBox, workflows, logger, addressPolicy }: EndpointServiceDeps) {
   return {
     async list(actor: Actor, filter: EndpointListFilter): Promise<Page<Endpoint>> {
       const q = pageQuery(filter);
@@ -85,7 +91,7 @@ export function createEndpointService({ em, secretBox, workflows, logger }: Endp
      * handshake starts in the background; its result lands on the endpoint's `verification`.
      */
     async create(actor: Actor, input: EndpointCreateInput): Promise<{ endpoint: Endpoint; secret: string }> {
-      checkUrlForEnvironment(input.url, actor, ['body', 'url']);
+      await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
       const secret = input.secret ?? generateSigningSecret();
       const status = input.status ?? 'active';
       const endpoint = em.create(Endpoint, {
@@ -133,7 +139,7 @@ export function createEndpointService({ em, secretBox, workflows, logger }: Endp
       }
       const nextStatus = input.status ?? (input.active === undefined ? undefined : input.active ? 'active' : 'disabled');
       if (input.url !== undefined) {
-        checkUrlForEnvironment(input.url, actor, ['body', 'url']);
+        await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
         endpoint.url = input.url;
       }
       if (input.name !== undefined) endpoint.name = input.name;

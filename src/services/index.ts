@@ -3,6 +3,7 @@ import type { SecretBox } from '../delivery/secrets.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
 import type { EventTypeDefinition } from '../catalog/index.js';
 import type { Logger } from '../logger.js';
+import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { ServiceContext } from './context.js';
 import { createEndpointService } from './endpoints.js';
 import { createEventService } from './events.js';
@@ -18,6 +19,7 @@ export interface ServiceDeps {
   workflows: DeliveryWorkflows;
   catalogue: EventTypeDefinition[];
   logger: Logger;
+  addressPolicy: AddressPolicy;
 }
 
 export type Services = ReturnType<ReturnType<typeof createServices>>;
@@ -35,6 +37,7 @@ export function createServices(deps: ServiceDeps) {
       workflows: deps.workflows,
       catalogue,
       logger: deps.logger,
+      addressPolicy: deps.addressPolicy,
     };
     return {
       ...ctx,

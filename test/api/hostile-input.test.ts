@@ -115,3 +115,45 @@ describe('hostile input', () => {
     expect(JSON.parse(res.body).error).toMatchObject({ type: 'request_header_fields_too_large', request_id: res.headers['x-request-id'] });
   });
 });
+
+describe('private targets refused', () => {
+  let strict: Stack;
+  let t: Tenant;
+  beforeAll(async () => {
+    strict = await startStack({ worker: false, extraEnv: { HOOKLINE_ALLOW_PRIVATE_TARGETS: 'false' } });
+    t = await strict.newTenant();
+  });
+  afterAll(async () => {
+    await strict?.stop();
+  });
+
+  it('refuses literal private, link-local, CGNAT, multicast and metadata addresses at create and update (422 on body.url)', async () => {
+    const refused = [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00:ec2::254]/',
+      'http://10.0.0.1/hook',
+      'http://100.64.0.1/hook',
+      'http://224.0.0.1/hook',
+      'http://127.0.0.1:9/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+    ];
+    for (const url of refused) {
+      const res = await t.api('POST', '/endpoints', { url });
+      expect(res.status, url).toBe(422);
+      expect(res.body.error.detail[0]).toMatchObject({ loc: ['body', 'url'], type: 'value_error.url.private' });
+    }
+    // A public literal is accepted (nothing is sent: this stack runs no worker).
+    const ok = await t.api('POST', '/endpoints', { url: 'http://93.184.216.34/hook' });
+    expect(ok.status).toBe(201);
+    const patched = await t.api('PATCH', `/endpoints/${ok.body.id}`, { url: 'http://192.168.1.1/hook' });
+    expect(patched.status).toBe(422);
+    expect(patched.body.error.detail[0].loc).toEqual(['body', 'url']);
+    expect((await t.api('GET', `/endpoints/${ok.body.id}`)).body.url).toBe('http://93.184.216.34/hook');
+  });
+
+  it('refuses a host name that resolves only to refused addresses', async () => {
+    const res = await t.api('POST', '/endpoints', { url: 'http://localhost:9/hook' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.detail[0]).toMatchObject({ loc: ['body', 'url'], type: 'value_error.url.private' });
+  });
+});
