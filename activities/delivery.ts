@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Delivery } from '../src/db/entities/index.js';
 import { newId } from '../src/ids.js';
-import { isAccepted, outcomeOf, sendAttempt, withBackoff, type AttemptOutcome } from '../src/delivery/attempt.js';
+import { isAccepted, outcomeOf, sendAttempt, withBackoff, type AttemptOutcome, type AttemptResponse } from '../src/delivery/attempt.js';
 import { RETRY_JITTER, type RetryPlan } from '../workflows/backoff.js';
 import { loadAttemptContext, recordAttempt, type AttemptContext, type EndpointChange } from '../src/db/queries/attempts.js';
 import { endpointSigningSecrets } from '../src/services/endpoint-secrets.js';
@@ -56,7 +56,9 @@ export function createDeliveryActivities(deps: ActivityDeps) {
   async function attempt(ctx: AttemptContext, attempt: number, retry?: RetryPlan): Promise<AttemptOutcome> {
     const em = orm.em.fork();
     const { delivery, endpoint, event } = ctx;
-    if (ctx.recorded) return withBackoff(outcomeOf(ctx.recorded.response, Date.now()), retry, Date.now());
+    // The outcome of a response, as sent or as recorded, with the wait `retry` gives a failure.
+    const answer = (response: AttemptResponse) => withBackoff(outcomeOf(response, Date.now()), retry, Date.now());
+    if (ctx.recorded) return answer(ctx.recorded.response);
     if (delivery.status !== 'pending') {
       return { kind: 'stopped', reason: delivery.failureReason ?? `already_${delivery.status}`, attempted: false };
     }
@@ -85,7 +87,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     const tracksHealth = !isOperationalEventType(event.type);
     const notices: OperationalEvent[] = [];
     const ref = { id: endpoint.id, tenantId: endpoint.tenantId, environment: endpoint.environment };
-    const outcome = withBackoff(outcomeOf({ status, headers: result.headers, error: result.error, timedOut: result.timedOut }, Date.now()), retry, Date.now());
+    const outcome = answer({ status, headers: result.headers, error: result.error, timedOut: result.timedOut });
     // A success only writes the endpoint when it ends a run of failures.
     const touchesEndpoint = (tracksHealth && (!ok || isFailing(endpoint))) || status === 410;
     const recorded = await recordAttempt(
@@ -110,7 +112,6 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       endpoint.id,
       touchesEndpoint
         ? (row) => {
-            notices.length = 0;
             const change: EndpointChange = {};
             if (tracksHealth) {
               const { health, notice } = nextHealth(row, ok, now);
@@ -132,9 +133,9 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     if (!recorded) {
       // Another run of this step recorded the attempt first: answer as it did.
       const first = await loadAttemptContext(em, delivery.id, { attempt });
-      if (first?.recorded) return withBackoff(outcomeOf(first.recorded.response, Date.now()), retry, Date.now());
+      if (first?.recorded) return answer(first.recorded.response);
     }
-    if (!recorded || notices.length === 0 || outcome.kind === 'held' || outcome.kind === 'throttled') return outcome;
+    if (!recorded || notices.length === 0) return outcome;
     if (activityWorkflowType() === V1_WORKFLOW_TYPE) {
       for (const notice of notices) await operationalEvents.publish(notice);
       return outcome;

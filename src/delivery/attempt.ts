@@ -27,6 +27,9 @@ export type AttemptOutcome =
    */
   | { kind: 'throttled'; waitMs: number; tokenIntervalMs: number };
 
+/** What an attempt that was sent can come to (held and throttled attempts send nothing). */
+export type SentOutcome = Extract<AttemptOutcome, { kind: 'delivered' | 'retry' | 'stopped' }>;
+
 /** Where an attempt goes, with the endpoint's settings as they are now. */
 export interface AttemptTarget {
   url: string;
@@ -81,7 +84,7 @@ export function isAccepted(status: number | null): status is number {
  * What a receiver's answer means for the delivery: 2xx delivered, 410 stops it (the endpoint is
  * gone), anything else is retried, sooner or later as `Retry-After`, 429 and timeouts ask.
  */
-export function outcomeOf(response: AttemptResponse, now: number): AttemptOutcome {
+export function outcomeOf(response: AttemptResponse, now: number): SentOutcome {
   const { status } = response;
   if (isAccepted(status)) return { kind: 'delivered', status };
   if (status === 410) return { kind: 'stopped', reason: 'gone', attempted: true };
@@ -96,7 +99,7 @@ export function outcomeOf(response: AttemptResponse, now: number): AttemptOutcom
 }
 
 /** A failed attempt's outcome with the wait its retry plan gives (see `AttemptOutcome`). */
-export function withBackoff(outcome: AttemptOutcome, retry: RetryPlan | undefined, now: number): AttemptOutcome {
+export function withBackoff(outcome: SentOutcome, retry: RetryPlan | undefined, now: number): SentOutcome {
   if (outcome.kind !== 'retry' || !retry) return outcome;
   const delayMs = retryDelayMs(retry.policy, retry.failures, retry.sample, outcome.hint);
   return { ...outcome, backoff: delayMs === undefined ? null : { delayMs, nextAttemptAt: new Date(now + delayMs).toISOString() } };

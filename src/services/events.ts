@@ -29,10 +29,18 @@ export interface EventServiceDeps {
 }
 
 /**
- * The delivery of an event to one endpoint, added to the unit of work. A disabled endpoint's
- * delivery is recorded as `failed` (`endpoint_disabled`) and never attempted, so `recover` can
- * send it once the endpoint is enabled again. A pending one joins the dispatch queue: its workflow
- * is started by a worker's dispatcher once the transaction commits.
+ * How an event's delivery to an endpoint starts out. A disabled endpoint's delivery is recorded
+ * as `failed` (`endpoint_disabled`) and never attempted, so `recover` can send it once the
+ * endpoint is enabled again; any other is `pending` and joins the dispatch queue.
+ */
+export function originalDeliveryState(endpoint: Pick<Endpoint, 'status'>): Pick<NewDelivery, 'status' | 'failureReason'> {
+  return endpoint.status === 'disabled' ? { status: 'failed', failureReason: 'endpoint_disabled' } : { status: 'pending', failureReason: null };
+}
+
+/**
+ * The delivery of an event to one endpoint, added to the unit of work (see
+ * {@link originalDeliveryState}). A pending one's workflow is started by a worker's dispatcher
+ * once the transaction commits.
  */
 export function createOriginalDelivery(
   em: EntityManager,
@@ -40,7 +48,8 @@ export function createOriginalDelivery(
   endpoint: Pick<Endpoint, 'id' | 'status'>,
   taskQueue: string,
 ): Delivery {
-  const disabled = endpoint.status === 'disabled';
+  const state = originalDeliveryState(endpoint);
+  const queued = state.status === 'pending';
   return em.create(Delivery, {
     id: newId('delivery'),
     tenantId: event.tenantId,
@@ -48,11 +57,10 @@ export function createOriginalDelivery(
     eventId: event.id,
     endpointId: endpoint.id,
     eventType: event.type,
-    status: disabled ? 'failed' : 'pending',
-    failureReason: disabled ? 'endpoint_disabled' : null,
+    ...state,
     replayOf: null,
-    dispatchAfter: disabled ? null : new Date(),
-    dispatchQueue: disabled ? null : taskQueue,
+    dispatchAfter: queued ? new Date() : null,
+    dispatchQueue: queued ? taskQueue : null,
   });
 }
 
@@ -88,11 +96,7 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
         externalId: key,
         createdAt: new Date(),
       };
-      // A disabled endpoint's delivery is recorded `failed` and never attempted, so `recover` can send it later.
-      const deliveries = endpoints.map((ep): NewDelivery => {
-        const disabled = ep.status === 'disabled';
-        return { id: newId('delivery'), endpointId: ep.id, status: disabled ? 'failed' : 'pending', failureReason: disabled ? 'endpoint_disabled' : null };
-      });
+      const deliveries = endpoints.map((ep): NewDelivery => ({ id: newId('delivery'), endpointId: ep.id, ...originalDeliveryState(ep) }));
       try {
         await insertEventWithDeliveries(em, event, deliveries, taskQueue);
       } catch (err) {
