@@ -87,7 +87,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     const tracksHealth = !isOperationalEventType(event.type);
     const notices: OperationalEvent[] = [];
     const ref = { id: endpoint.id, tenantId: endpoint.tenantId, environment: endpoint.environment };
-    const outcome = answer({ status, headers: result.headers, error: result.error, timedOut: result.timedOut });
+    const outcome = answer({ status, headers: result.headers, error: result.error, errorCode: result.errorCode });
     // A success only writes the endpoint when it ends a run of failures.
     const touchesEndpoint = (tracksHealth && (!ok || isFailing(endpoint))) || status === 410;
     const recorded = await recordAttempt(
@@ -105,6 +105,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         responseHeaders: status === null ? null : result.headers,
         responseBody: result.body === null ? null : truncateUtf8(result.body, RECORDED_BODY_BYTES),
         error: result.error,
+        errorCode: result.errorCode,
         accepted: ok,
         gone: !ok && status === 410,
         nextAttemptAt: outcome.kind === 'retry' && outcome.backoff ? new Date(outcome.backoff.nextAttemptAt) : null,

@@ -26,13 +26,13 @@ const MAX_REASON_LENGTH = 200;
  * sent. Every other answer is not verified, with a short reason the endpoint's owner can act on.
  */
 export function judgeChallengeResponse(
-  result: Pick<SendResult, 'status' | 'body' | 'error' | 'timedOut'>,
+  result: Pick<SendResult, 'status' | 'body' | 'error' | 'errorCode'>,
   challenge: string,
 ): VerificationOutcome {
-  if (result.timedOut) return { verified: false, reason: 'timeout' };
+  if (result.errorCode === 'timeout') return { verified: false, reason: 'timeout' };
+  if (result.errorCode === 'blocked_address') return { verified: false, reason: 'blocked_target' };
   if (result.status === null) {
     const error = result.error ?? 'unknown error';
-    if (isBlockedTarget(error)) return { verified: false, reason: 'blocked_target' };
     return { verified: false, reason: `connection_failed: ${error}`.slice(0, MAX_REASON_LENGTH) };
   }
   if (result.status < 200 || result.status >= 300) return { verified: false, reason: `http_status_${result.status}` };
@@ -44,11 +44,6 @@ export function judgeChallengeResponse(
   }
   const echoed = typeof parsed === 'object' && parsed !== null ? (parsed as { challenge?: unknown }).challenge : undefined;
   return echoed === challenge ? { verified: true } : { verified: false, reason: 'challenge_mismatch' };
-}
-
-/** The HttpSender reports refused targets (SSRF policy) as errors of these two shapes. */
-function isBlockedTarget(error: string): boolean {
-  return /^target .*(is refused|resolves to a refused address)$/.test(error);
 }
 
 export function createVerificationActivities(deps: ActivityDeps) {

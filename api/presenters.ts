@@ -61,6 +61,7 @@ export function presentAttempt(a: Attempt): z.infer<typeof AttemptSchema> {
     response_headers: a.responseHeaders ?? null,
     response_body: a.responseBody ?? null,
     error: a.error ?? null,
+    error_code: a.errorCode ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import { Migration20261123090905_initial } from './Migration20261123090905_initi
 import { Migration20261123093610_tenant_partner } from './Migration20261123093610_tenant_partner.js';
 import { Migration20261123101112_endpoint_health_rate_limit } from './Migration20261123101112_endpoint_health_rate_limit.js';
 import { Migration20261201195821_dispatch_queue } from './Migration20261201195821_dispatch_queue.js';
+import { Migration20261201224954_attempt_error_code } from './Migration20261201224954_attempt_error_code.js';
 
 /** Every committed migration, in order. Add a new one here after reviewing it. */
 export const migrationsList = [
@@ -9,4 +10,5 @@ export const migrationsList = [
   { name: 'Migration20261123093610_tenant_partner', class: Migration20261123093610_tenant_partner },
   { name: 'Migration20261123101112_endpoint_health_rate_limit', class: Migration20261123101112_endpoint_health_rate_limit },
   { name: 'Migration20261201195821_dispatch_queue', class: Migration20261201195821_dispatch_queue },
+  { name: 'Migration20261201224954_attempt_error_code', class: Migration20261201224954_attempt_error_code },
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCidr } from './delivery/address-policy.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -35,6 +36,16 @@ const encryptionKeys = z.string().transform((value, ctx) => {
   return keys;
 });
 
+const cidrList = z.string().transform((value, ctx) => {
+  const cidrs = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = cidrs.filter((cidr) => !isCidr(cidr));
+  if (bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `expected comma-separated CIDRs such as "10.1.0.0/16,fd12:3456::/32" (not: ${bad.join(', ')})` });
+    return z.NEVER;
+  }
+  return cidrs;
+});
+
 const tenantList = z.string().transform((value) => value.split(',').map((t) => t.trim()).filter(Boolean));
 
 const EnvSchema = z.object({
@@ -55,6 +66,7 @@ const EnvSchema = z.object({
   HOOKLINE_MAX_RETRY_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
   HOOKLINE_HOLD_DEADLINE_SECONDS: z.coerce.number().positive().default(7 * 24 * 3600),
   HOOKLINE_ALLOW_PRIVATE_TARGETS: booleanFromEnv.optional(),
+  HOOKLINE_ALLOWED_TARGET_CIDRS: cidrList.default([]),
   HOOKLINE_ENCRYPTION_KEYS: encryptionKeys.optional(),
   HOOKLINE_DATA_DIR: z.string().min(1).default('.hookline'),
   HOOKLINE_MAX_EVENT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
@@ -97,6 +109,8 @@ export interface Config {
   maxRetryIntervalSeconds: number;
   holdDeadlineSeconds: number;
   allowPrivateTargets: boolean;
+  /** Refused ranges that endpoints may reach all the same (HOOKLINE_ALLOWED_TARGET_CIDRS). */
+  allowedTargetCidrs: string[];
   encryptionKeys: { id: string; key: Buffer }[] | undefined;
   dataDir: string;
   maxEventBytes: number;
@@ -167,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     maxRetryIntervalSeconds: e.HOOKLINE_MAX_RETRY_INTERVAL_SECONDS ?? Math.max(...schedule),
     holdDeadlineSeconds: e.HOOKLINE_HOLD_DEADLINE_SECONDS,
     allowPrivateTargets: e.HOOKLINE_ALLOW_PRIVATE_TARGETS ?? false,
+    allowedTargetCidrs: e.HOOKLINE_ALLOWED_TARGET_CIDRS,
     encryptionKeys: e.HOOKLINE_ENCRYPTION_KEYS,
     dataDir: e.HOOKLINE_DATA_DIR,
     maxEventBytes: e.HOOKLINE_MAX_EVENT_BYTES,

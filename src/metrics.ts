@@ -84,7 +84,7 @@ export function attemptOutcome(status: number | null, timedOut: boolean): Attemp
 export function attemptObserver(metrics: Metrics): SendObserver {
   return (result, request) => {
     if (request.kind !== 'attempt') return;
-    metrics.attemptDuration.observe({ outcome: attemptOutcome(result.status, result.timedOut) }, result.durationMs / 1000);
+    metrics.attemptDuration.observe({ outcome: attemptOutcome(result.status, result.errorCode === 'timeout') }, result.durationMs / 1000);
   };
 }
 

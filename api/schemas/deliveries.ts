@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PaginationQuerySchema, TimestampSchema } from './common.js';
+import { SEND_ERROR_CODES } from '../../src/delivery/send-error.js';
 
 export const DeliveryStatusSchema = z.enum(['pending', 'delivered', 'failed', 'dead_letter']);
 
@@ -39,6 +40,10 @@ export const AttemptSchema = z.object({
   response_headers: z.record(z.string(), z.string()).nullable(),
   response_body: z.string().nullable(),
   error: z.string().nullable(),
+  error_code: z
+    .enum(SEND_ERROR_CODES)
+    .nullable()
+    .describe('Why there was no HTTP answer: `blocked_address` (the SSRF guard refused the address; nothing was connected), `timeout`, `invalid_url` or `connection_failed`'),
 });
 
 export const DeliveryDetailSchema = DeliverySchema.extend({

@@ -1,6 +1,7 @@
 import { retryDelayMs, type RetryHint, type RetryPlan } from '../../workflows/backoff.js';
 import type { OperationalEvent } from '../services/operational-events.js';
 import type { HttpSender, SendResult } from './http-sender.js';
+import type { SendErrorCode } from './send-error.js';
 import { parseRetryAfter } from './retry-after.js';
 import { webhookHeaders } from './signing.js';
 
@@ -51,7 +52,7 @@ export interface AttemptResponse {
   status: number | null;
   headers: Record<string, string> | null;
   error: string | null;
-  timedOut: boolean;
+  errorCode: SendErrorCode | null;
 }
 
 export interface SentAttempt {
@@ -72,9 +73,6 @@ export async function sendAttempt(sender: HttpSender, target: AttemptTarget, mes
   return { startedAt: now, requestHeaders, result };
 }
 
-/** Errors of timed-out sends start with this (see HttpSender), so a recorded attempt still tells. */
-const TIMED_OUT_PREFIX = 'timed out';
-
 /** True when the attempt was accepted (any 2xx). */
 export function isAccepted(status: number | null): status is number {
   return status !== null && status >= 200 && status < 300;
@@ -88,7 +86,7 @@ export function outcomeOf(response: AttemptResponse, now: number): SentOutcome {
   const { status } = response;
   if (isAccepted(status)) return { kind: 'delivered', status };
   if (status === 410) return { kind: 'stopped', reason: 'gone', attempted: true };
-  const timedOut = response.timedOut || (response.error?.startsWith(TIMED_OUT_PREFIX) ?? false);
+  const timedOut = response.errorCode === 'timeout';
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers?.['retry-after'], now) : undefined;
   return {
     kind: 'retry',

@@ -1,7 +1,9 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
-import { isAddressAllowed, type AddressPolicy } from './address-policy.js';
+import type { AddressPolicy } from './address-policy.js';
+import { parseIP } from './ip-address.js';
+import type { SendErrorCode } from './send-error.js';
 
 /** Response bodies are read up to this many bytes; the rest is discarded. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -15,21 +17,23 @@ export interface SendRequest {
   kind?: 'attempt' | 'other';
 }
 
+
 export interface SendResult {
   status: number | null;
   headers: Record<string, string>;
   body: string | null;
   durationMs: number;
+  /** What went wrong, for people; null when the receiver answered. */
   error: string | null;
-  timedOut: boolean;
+  /** What went wrong, for code; null when the receiver answered. */
+  errorCode: SendErrorCode | null;
 }
 
 /** Told of every finished send (success or failure); must not throw. */
 export type SendObserver = (result: SendResult, request: SendRequest) => void;
 
-export class BlockedTargetError extends Error {
-  readonly code = 'HOOKLINE_BLOCKED_TARGET';
-}
+/** Thrown by the checked lookup, so the connection is never made. */
+class BlockedTargetError extends Error {}
 
 /**
  * A DNS lookup that resolves every address of a host and refuses the call when any of them is
@@ -40,10 +44,9 @@ function checkedLookup(policy: AddressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
-      const refused = addresses.find((a) => !isAddressAllowed(a.address, policy));
-      if (refused || addresses.length === 0) {
-        return callback(new BlockedTargetError(`target ${hostname} resolves to a refused address`), '', 0);
-      }
+      const refused = addresses.map((a) => policy.refusal(a.address)).find((r) => r !== undefined);
+      if (refused) return callback(new BlockedTargetError(`${hostname} resolves to ${refused.address}, which is refused (${refused.reason})`), '', 0);
+      if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} resolves to no address`), { code: 'ENOTFOUND' }), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0]!;
       callback(null, first.address, first.family);
@@ -81,24 +84,21 @@ export class HttpSender {
   private async post(req: SendRequest): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const fail = (error: string, timedOut = false): SendResult => ({
+    const fail = (errorCode: SendErrorCode, error: string): SendResult => ({
       status: null,
       headers: {},
       body: null,
       durationMs: elapsed(),
       error,
-      timedOut,
+      errorCode,
     });
 
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch {
-      return fail('invalid URL');
-    }
-    const literal = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(literal) && !isAddressAllowed(literal, this.policy)) {
-      return fail(`target address ${literal} is refused`);
+    const url = URL.parse(req.url);
+    if (!url) return fail('invalid_url', 'invalid URL');
+    // A literal address is never looked up, so it is judged here; names are judged by the lookup.
+    if (parseIP(url.hostname)) {
+      const refused = this.policy.refusal(url.hostname);
+      if (refused) return fail('blocked_address', `the address ${url.hostname} is refused (${refused.reason})`);
     }
 
     const signal = AbortSignal.timeout(req.timeoutMs);
@@ -117,16 +117,15 @@ export class HttpSender {
       for (const [name, value] of Object.entries(res.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
-      return { status: res.statusCode, headers, body, durationMs: elapsed(), error: null, timedOut: false };
+      return { status: res.statusCode, headers, body, durationMs: elapsed(), error: null, errorCode: null };
     } catch (err) {
       const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
       const timedOut =
         signal.aborted || e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-      if (timedOut) return fail(`timed out after ${req.timeoutMs} ms`, true);
-      if (e instanceof BlockedTargetError || e.cause instanceof BlockedTargetError) {
-        return fail((e instanceof BlockedTargetError ? e : (e.cause as Error)).message);
-      }
-      return fail(describeNetworkError(e));
+      if (timedOut) return fail('timeout', `timed out after ${req.timeoutMs} ms`);
+      const blocked = e instanceof BlockedTargetError ? e : e.cause instanceof BlockedTargetError ? e.cause : undefined;
+      if (blocked) return fail('blocked_address', blocked.message);
+      return fail('connection_failed', describeNetworkError(e));
     }
   }
 

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { isAddressAllowed, type AddressPolicy } from './address-policy.js';
+import type { AddressPolicy } from './address-policy.js';
+import { parseIP } from './ip-address.js';
 
 /** How long registering an endpoint waits on DNS before leaving the check to the first attempt. */
 const LOOKUP_TIMEOUT_MS = 2000;
@@ -15,8 +15,11 @@ export async function refusedTarget(url: string, policy: AddressPolicy): Promise
   if (policy.allowPrivate) return undefined;
   const parsed = URL.parse(url);
   if (!parsed) return undefined;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) return isAddressAllowed(host, policy) ? undefined : `the address ${host} is private or reserved and may not be a target`;
+  const host = parsed.hostname;
+  if (parseIP(host)) {
+    const refusal = policy.refusal(host);
+    return refusal && `the address ${host} is refused (${refusal.reason}) and may not be a target`;
+  }
   let addresses: { address: string }[];
   try {
     addresses = await Promise.race([
@@ -26,8 +29,8 @@ export async function refusedTarget(url: string, policy: AddressPolicy): Promise
   } catch {
     return undefined;
   }
-  if (addresses.length > 0 && addresses.every((a) => !isAddressAllowed(a.address, policy))) {
-    return `${host} resolves only to private or reserved addresses and may not be a target`;
+  if (addresses.length > 0 && addresses.every((a) => !policy.allows(a.address))) {
+    return `${host} resolves only to refused addresses (${addresses.map((a) => a.address).join(', ')}) and may not be a target`;
   }
   return undefined;
 }

@@ -13,7 +13,7 @@ import { apiKeyActor, createMcpServer } from '../mcp/server.js';
 import { AppError } from '../services/errors.js';
 import { createServices } from '../services/index.js';
 import { connectTemporal, createDeliveryWorkflows } from '../temporal/client.js';
-import { exitOnConfigError, onShutdown, openDatabase, secretBoxFor, temporalSettings } from './runtime.js';
+import { addressPolicyFor, exitOnConfigError, onShutdown, openDatabase, secretBoxFor, temporalSettings } from './runtime.js';
 
 const required = (name: string, why = 'required for `npm run mcp`') => new ConfigError(`Invalid configuration:\n  ${name}: ${why}`);
 
@@ -39,7 +39,7 @@ try {
     workflows: createDeliveryWorkflows(client, temporal),
     catalogue: loadCatalogue(),
     logger,
-    addressPolicy: { allowPrivate: config.allowPrivateTargets },
+    addressPolicy: addressPolicyFor(config),
   });
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const server = createMcpServer({ services, apiKey, logger, version: pkg.version });

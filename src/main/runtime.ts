@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
 import { SecretBox } from '../delivery/secrets.js';
 import { HttpSender } from '../delivery/http-sender.js';
+import { AddressPolicy } from '../delivery/address-policy.js';
 import { createOrm, migrate, type Orm } from '../db/orm.js';
 import { loadCatalogue } from '../catalog/index.js';
 import { createServices } from '../services/index.js';
@@ -36,6 +37,11 @@ export function secretBoxFor(config: Config, allowGeneratedKey: boolean): Secret
   const file = join(config.dataDir, 'encryption-key');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
   return new SecretBox([{ id: 'dev', key: Buffer.from(readFileSync(file, 'utf8').trim(), 'base64') }]);
+}
+
+/** Which addresses endpoints may reach: HOOKLINE_ALLOW_PRIVATE_TARGETS and HOOKLINE_ALLOWED_TARGET_CIDRS. */
+export function addressPolicyFor(config: Config): AddressPolicy {
+  return new AddressPolicy({ allowPrivate: config.allowPrivateTargets, allowCidrs: config.allowedTargetCidrs });
 }
 
 /** Connects to PostgreSQL and brings the schema up to date. */
@@ -77,7 +83,7 @@ export async function startApi(
     workflows,
     catalogue: loadCatalogue(),
     logger: deps.logger,
-    addressPolicy: { allowPrivate: config.allowPrivateTargets },
+    addressPolicy: addressPolicyFor(config),
   });
   const readiness = readinessProbe({ orm: deps.orm, temporalAddress: deps.temporal.address, logger: deps.logger });
   const app = createApp({
@@ -134,7 +140,7 @@ export async function startWorker(
   const metrics = deps.metrics ?? createMetrics();
   const metricsServer = workerPort === undefined ? undefined : await serveMetrics(metrics.registry, config.host, workerPort);
   if (metricsServer) deps.logger.info({ url: metricsServer.url }, 'worker metrics listening');
-  const sender = new HttpSender({ allowPrivate: config.allowPrivateTargets }, attemptObserver(metrics));
+  const sender = new HttpSender(addressPolicyFor(config), attemptObserver(metrics));
   // One native connection for the worker and its client: workflows this process starts (the
   // dispatcher's, the reconciler's) start eagerly, their first task handed straight to this worker.
   const connection = await connectWorker(deps.temporal.address);

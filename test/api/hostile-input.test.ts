@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
-import { createEndpoint } from '../helpers/api.js';
+import { createEndpoint, deliverOne, waitForDeliveryStatus } from '../helpers/api.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 let stack: Stack;
 let tenant: Tenant;
@@ -136,6 +137,25 @@ describe('private targets refused', () => {
       'http://224.0.0.1/hook',
       'http://127.0.0.1:9/hook',
       'http://[::ffff:127.0.0.1]/hook',
+      // Other spellings of loopback and metadata: decimal, hex, octal, short forms, trailing dot,
+      // IPv4-mapped in hex, NAT64, 6to4, Teredo, IPv6 loopback and unspecified.
+      'http://2130706433/hook',
+      'http://0x7f000001/hook',
+      'http://0x7f.1/hook',
+      'http://0177.0.0.1/hook',
+      'http://127.1/hook',
+      'http://127.0.0.1./hook',
+      'http://2852039166/latest/meta-data/',
+      'http://0251.0376.0251.0376/',
+      'http://[::ffff:7f00:1]/hook',
+      'http://[0:0:0:0:0:ffff:a9fe:a9fe]/',
+      'http://[64:ff9b::a9fe:a9fe]/',
+      'http://[2002:7f00:1::]/hook',
+      'http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook',
+      'http://[::1]/hook',
+      'http://[::]/hook',
+      'http://0.0.0.0/hook',
+      'http://[FE80::1]/hook',
     ];
     for (const url of refused) {
       const res = await t.api('POST', '/endpoints', { url });
@@ -155,5 +175,38 @@ describe('private targets refused', () => {
     const res = await t.api('POST', '/endpoints', { url: 'http://localhost:9/hook' });
     expect(res.status).toBe(422);
     expect(res.body.error.detail[0]).toMatchObject({ loc: ['body', 'url'], type: 'value_error.url.private' });
+  });
+});
+
+describe('allowed target ranges (HOOKLINE_ALLOWED_TARGET_CIDRS)', () => {
+  let allowing: Stack;
+  let t: Tenant;
+  const receivers: Receiver[] = [];
+  beforeAll(async () => {
+    allowing = await startStack({
+      extraEnv: { HOOKLINE_ALLOW_PRIVATE_TARGETS: 'false', HOOKLINE_ALLOWED_TARGET_CIDRS: '127.0.0.1/32, 10.1.0.0/16' },
+    });
+    t = await allowing.newTenant();
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await allowing?.stop();
+  });
+
+  it('accepts an endpoint in a listed range and refuses one outside it', async () => {
+    expect((await t.api('POST', '/endpoints', { url: 'http://10.1.2.3/hook' })).status).toBe(201);
+    const outside = await t.api('POST', '/endpoints', { url: 'http://10.2.0.1/hook' });
+    expect(outside.status).toBe(422);
+    expect(outside.body.error.detail[0]).toMatchObject({ loc: ['body', 'url'], type: 'value_error.url.private' });
+    expect((await t.api('POST', '/endpoints', { url: 'http://127.0.0.2/hook' })).status).toBe(422);
+  });
+
+  it('delivers to a receiver in a listed range while private targets stay refused', async () => {
+    const r = await startReceiver(() => ({ status: 200 }));
+    receivers.push(r);
+    const { deliveryId } = await deliverOne(t, r.url);
+    const detail = await waitForDeliveryStatus(t, deliveryId, 'delivered');
+    expect(detail.attempts[0]).toMatchObject({ response_status: 200, error_code: null });
+    expect(r.requests).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { HttpSender } from '../../src/delivery/http-sender.js';
+import { AddressPolicy } from '../../src/delivery/address-policy.js';
 import { webhookHeaders } from '../../src/delivery/signing.js';
 import type { Receiver } from './receiver.js';
 import { summarize, type LatencySummary } from './stats.js';
@@ -24,7 +25,7 @@ const PATH = '/ceiling';
 export async function measureCeiling(receiver: Receiver, options: { durationMs: number; concurrency: number }): Promise<CeilingResult> {
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   receiver.addPath(PATH, secret);
-  const sender = new HttpSender({ allowPrivate: true });
+  const sender = new HttpSender(new AddressPolicy({ allowPrivate: true }));
   const latencies: number[] = [];
   let failures = 0;
   let seq = 0;

@@ -5,6 +5,7 @@ import { createActivities } from '../../activities/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { HttpSender } from '../../src/delivery/http-sender.js';
+import { AddressPolicy } from '../../src/delivery/address-policy.js';
 import { activitySettings, secretBoxFor } from '../../src/main/runtime.js';
 import { createDispatcher } from '../../src/temporal/dispatcher.js';
 import type { DeliveryToStart, DeliveryWorkflows } from '../../src/temporal/client.js';
@@ -51,13 +52,13 @@ async function queued(): Promise<{ id: string; dispatch_after: Date | null }[]> 
     .execute(`select id, dispatch_after from deliveries where dispatch_queue = ? and dispatch_after is not null`, [stack.taskQueue]);
 }
 
-function activityDeps() {
+function activityDeps(sender = new HttpSender(new AddressPolicy({ allowPrivate: true }))) {
   const config = loadConfig({ ...stack.workerEnv, LOG_LEVEL: 'silent' });
   const workflows = countingWorkflows(stack.taskQueue);
   return createActivities({
     orm: stack.orm,
     secretBox: secretBoxFor(config, false),
-    sender: new HttpSender({ allowPrivate: true }),
+    sender,
     logger,
     temporal: stack.temporal,
     workflows,
@@ -153,6 +154,31 @@ describe('the dispatch queue', () => {
       await dispatcher.stop();
     }
   }, 30_000);
+});
+
+describe('the SSRF guard at send time', () => {
+  it('records a refused address as blocked_address and connects to nothing', async () => {
+    // The endpoint was accepted while its host resolved elsewhere (this stack allows loopback);
+    // the worker's policy refuses loopback, as DNS pointing a public name at 127.0.0.1 would meet.
+    const tenant = await stack.newTenant();
+    const r = await startReceiver(() => ({ status: 200 }));
+    receivers.push(r);
+    const { deliveryId } = await deliverOne(tenant, r.url.replace('127.0.0.1', 'localhost'));
+    const activities = activityDeps(new HttpSender(new AddressPolicy({ allowPrivate: false })));
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `delivery-${deliveryId}`, runId: 'run-1' } });
+
+    const outcome = await env.run(activities.attemptDelivery, { deliveryId, attempt: 1 });
+    expect(outcome).toMatchObject({ kind: 'retry', status: null });
+    expect(r.requests).toHaveLength(0);
+    const detail = await tenant.api('GET', `/deliveries/${deliveryId}`);
+    expect(detail.body.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, response_status: null, error_code: 'blocked_address', error: expect.stringMatching(/localhost resolves to .*refused \(loopback/) }),
+    ]);
+    // A retried step answers from the record, with the same code.
+    const again = await env.run(activities.attemptDelivery, { deliveryId, attempt: 1 });
+    expect(again).toEqual(outcome);
+    expect(r.requests).toHaveLength(0);
+  });
 });
 
 describe('attempts are idempotent', () => {

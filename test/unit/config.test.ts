@@ -110,6 +110,16 @@ describe('loadConfig', () => {
     expect(configError({ HOOKLINE_ALLOW_PRIVATE_TARGETS: 'maybe' }).message).toContain('HOOKLINE_ALLOW_PRIVATE_TARGETS');
   });
 
+  it('reads HOOKLINE_ALLOWED_TARGET_CIDRS as a list and names it when an entry is not a CIDR', () => {
+    expect(loadConfig({}).allowedTargetCidrs).toEqual([]);
+    expect(loadConfig({ HOOKLINE_ALLOWED_TARGET_CIDRS: '10.1.0.0/16, fd12:3456::/32,' }).allowedTargetCidrs).toEqual(['10.1.0.0/16', 'fd12:3456::/32']);
+    for (const bad of ['10.1.0.0', '10.1.0.0/33', 'internal.example/8', '10.1.0.0/16,nope']) {
+      const message = configError({ HOOKLINE_ALLOWED_TARGET_CIDRS: bad }).message;
+      expect(message, bad).toContain('HOOKLINE_ALLOWED_TARGET_CIDRS');
+      expect(message, bad).toMatch(/not: /);
+    }
+  });
+
   it('validates the dev API key format', () => {
     expect(loadConfig({ HOOKLINE_DEV_API_KEY: 'hk_test_abcdefghijklmnop' }).devApiKey).toBe('hk_test_abcdefghijklmnop');
     expect(configError({ HOOKLINE_DEV_API_KEY: 'sk_test_abcdefghijklmnop' }).message).toContain('HOOKLINE_DEV_API_KEY');

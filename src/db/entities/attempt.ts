@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { SEND_ERROR_CODES } from '../../delivery/send-error.js';
 
 const AttemptSchema = defineEntity({
   name: 'Attempt',
@@ -16,6 +17,8 @@ const AttemptSchema = defineEntity({
     /** The first 4 KiB of the response body. */
     responseBody: p.text().nullable(),
     error: p.text().nullable(),
+    /** Why there was no HTTP answer (`blocked_address`, `timeout` …), null when there was one. */
+    errorCode: p.enum(SEND_ERROR_CODES).nullable(),
     /** The Temporal run that made the attempt: a retried first attempt finds its own. */
     workflowRunId: p.string().length(64).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

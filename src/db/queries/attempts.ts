@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AttemptResponse } from '../../delivery/attempt.js';
+import type { SendErrorCode } from '../../delivery/send-error.js';
 import type { DeliveryStatus, EndpointStatus, Environment } from '../entities/index.js';
 
 /** Everything one attempt needs, read in one query. */
@@ -66,6 +67,7 @@ interface ContextRow {
   a_response_status: number | null;
   a_response_headers: Record<string, string> | null;
   a_error: string | null;
+  a_error_code: SendErrorCode | null;
 }
 
 /** Reads a delivery with its endpoint, its event and (when recorded) the attempt of `key`. */
@@ -82,12 +84,12 @@ export async function loadAttemptContext(em: EntityManager, deliveryId: string, 
             ep.failing_notified_at as ep_failing_notified_at,
             ev.id as ev_id, ev.type as ev_type, ev.data as ev_data, ev.created_at as ev_created_at, ev.test as ev_test,
             a.attempt as a_attempt, a.response_status as a_response_status,
-            a.response_headers as a_response_headers, a.error as a_error
+            a.response_headers as a_response_headers, a.error as a_error, a.error_code as a_error_code
        from deliveries d
        left join endpoints ep on ep.id = d.endpoint_id
        left join events ev on ev.id = d.event_id
        left join lateral (
-         select attempt, response_status, response_headers, error from attempts
+         select attempt, response_status, response_headers, error, error_code from attempts
           where delivery_id = d.id and ${byNumber ? 'attempt = ?' : 'workflow_run_id = ?'}
           order by attempt limit 1
        ) a on true
@@ -129,7 +131,7 @@ export async function loadAttemptContext(em: EntityManager, deliveryId: string, 
         ? null
         : {
             attempt: row.a_attempt,
-            response: { status: row.a_response_status, headers: row.a_response_headers, error: row.a_error, timedOut: false },
+            response: { status: row.a_response_status, headers: row.a_response_headers, error: row.a_error, errorCode: row.a_error_code },
           },
   };
 }
@@ -148,6 +150,7 @@ export interface AttemptRecord {
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
   error: string | null;
+  errorCode: SendErrorCode | null;
   /** The receiver accepted it: the delivery is delivered. */
   accepted: boolean;
   /** The receiver answered 410: the delivery ends `failed` (`gone`). */
@@ -168,8 +171,8 @@ export type EndpointChange = Partial<EndpointHealthRow> & { disabledReason?: str
 
 const RECORD_SQL = `with inserted as (
     insert into attempts (id, delivery_id, attempt, workflow_run_id, started_at, duration_ms, url, request_headers,
-                          response_status, response_headers, response_body, error, created_at)
-    values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, now())
+                          response_status, response_headers, response_body, error, error_code, created_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, ?, now())
     on conflict (delivery_id, attempt) do nothing
     returning delivery_id
   ), updated as (
@@ -212,6 +215,7 @@ export async function recordAttempt(
     record.responseHeaders === null ? null : JSON.stringify(record.responseHeaders),
     record.responseBody,
     record.error,
+    record.errorCode,
     record.attempt,
     record.responseStatus,
     record.nextAttemptAt,
