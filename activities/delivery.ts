@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Delivery } from '../src/db/entities/index.js';
 import { newId } from '../src/ids.js';
+import { redactHeaders } from '../src/delivery/sensitive-headers.js';
 import { isAccepted, outcomeOf, sendAttempt, withBackoff, type AttemptOutcome, type AttemptResponse } from '../src/delivery/attempt.js';
 import { RETRY_JITTER, type RetryPlan } from '../workflows/backoff.js';
 import { loadAttemptContext, recordAttempt, type AttemptContext, type EndpointChange } from '../src/db/queries/attempts.js';
@@ -100,7 +101,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
         startedAt: sent.startedAt,
         durationMs: result.durationMs,
         url: endpoint.url,
-        requestHeaders: sent.requestHeaders,
+        requestHeaders: redactHeaders(sent.requestHeaders),
         responseStatus: status,
         responseHeaders: status === null ? null : result.headers,
         responseBody: result.body === null ? null : truncateUtf8(result.body, RECORDED_BODY_BYTES),

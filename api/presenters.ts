@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { redactHeaders } from '../src/delivery/sensitive-headers.js';
 import type { Attempt, AuditEntry, Delivery, Endpoint, Event } from '../src/db/entities/index.js';
 import type { Page } from '../src/services/pagination.js';
 import type { DeliveryWorkflows } from '../src/temporal/client.js';
@@ -16,7 +17,7 @@ export function presentEndpoint(e: Endpoint): z.infer<typeof EndpointSchema> {
     url: e.url,
     description: e.description ?? null,
     event_types: e.eventTypes,
-    headers: e.headers,
+    headers: redactHeaders(e.headers),
     timeout_seconds: e.timeoutSeconds,
     status: e.status,
     active: e.status === 'active',

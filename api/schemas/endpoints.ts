@@ -38,7 +38,7 @@ export const EndpointUrlSchema = z
   .refine((u) => {
     const parsed = URL.parse(u);
     return !parsed || (parsed.username === '' && parsed.password === '');
-  }, 'credentials in the URL are not allowed; send them in `headers`, which are never shown');
+  }, 'credentials in the URL are not allowed; send them in `headers`, whose credential values are never shown');
 
 export const EventTypeFilterSchema = z
   .string()

@@ -1,4 +1,5 @@
 import { refusedTarget } from '../delivery/target-check.js';
+import { mergeRedactedHeaders, REDACTED } from '../delivery/sensitive-headers.js';
 import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js';
@@ -57,6 +58,22 @@ export async function findEndpoint(em: EntityManager, actor: Actor, id: string):
   return endpoint;
 }
 
+/** Headers as given, `[redacted]` standing for the credential stored under the same name (422 when none is). */
+function withStoredCredentials(given: Record<string, string>, stored: Record<string, string>): Record<string, string> {
+  const { headers, unknown } = mergeRedactedHeaders(given, stored);
+  if (unknown.length > 0) {
+    throw invalid(
+      'a redacted header has no stored value',
+      unknown.map((name) => ({
+        loc: ['body', 'headers', name],
+        msg: `"${REDACTED}" keeps a stored credential, and there is none under this name`,
+        type: 'value_error.redacted',
+      })),
+    );
+  }
+  return headers;
+}
+
 /** An endpoint URL must suit the environment (https for live) and reach no refused address. */
 async function checkUrl(url: string, actor: Actor, policy: AddressPolicy, loc: (string | number)[]): Promise<void> {
   if (actor.environment === 'live' && !url.startsWith('https://')) {
@@ -102,7 +119,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
         url: input.url,
         description: input.description ?? null,
         eventTypes: input.event_types && input.event_types.length > 0 ? input.event_types : ['*'],
-        headers: input.headers ?? {},
+        headers: withStoredCredentials(input.headers ?? {}, {}),
         timeoutSeconds: input.timeout_seconds ?? 10,
         status,
         disabledReason: status === 'disabled' ? 'manual' : null,
@@ -145,7 +162,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
       if (input.name !== undefined) endpoint.name = input.name;
       if (input.description !== undefined) endpoint.description = input.description;
       if (input.event_types !== undefined) endpoint.eventTypes = input.event_types.length > 0 ? input.event_types : ['*'];
-      if (input.headers !== undefined) endpoint.headers = input.headers;
+      if (input.headers !== undefined) endpoint.headers = withStoredCredentials(input.headers, endpoint.headers);
       if (input.timeout_seconds !== undefined) endpoint.timeoutSeconds = input.timeout_seconds;
       if (input.metadata !== undefined) endpoint.metadata = input.metadata;
       if (input.rate_limit_per_second !== undefined) endpoint.rateLimitPerSecond = input.rate_limit_per_second;
