@@ -73,13 +73,14 @@ describe('rotating the encryption key', () => {
 
   const reencrypt = (keys: string) => runCli(['secrets', 'reencrypt', '--batch-size', '2'], { DATABASE_URL: db.url, HOOKLINE_ENCRYPTION_KEYS: keys });
 
+  /** Every sealed value of the database, in row order (other writes, such as a verification result, move rows). */
   async function sealedValues(stack: Stack): Promise<string[]> {
     const em = stack.orm.em.fork();
     const endpoints = await em.execute<{ secret_sealed: string; previous_secret_sealed: string | null }[]>(
-      `select secret_sealed, previous_secret_sealed from endpoints`,
+      `select secret_sealed, previous_secret_sealed from endpoints order by id`,
     );
     const responses = await em.execute<{ sealed: string }[]>(
-      `select response_body->>'sealed' as sealed from idempotency_records where response_body->>'sealed' is not null`,
+      `select response_body->>'sealed' as sealed from idempotency_records where response_body->>'sealed' is not null order by id`,
     );
     return [...endpoints.flatMap((e) => [e.secret_sealed, e.previous_secret_sealed ?? []].flat()), ...responses.map((r) => r.sealed)];
   }
