@@ -1,7 +1,8 @@
 /**
- * Tenants, API keys and the encryption of secrets at rest from the command line: `npm run cli -- <command>`. Works on DATABASE_URL,
- * or on the embedded database in HOOKLINE_DATA_DIR (through a running `npm start` when there is
- * one). Exit codes: 0 done, 1 failed, 2 bad usage.
+ * Tenants, API keys and the re-encryption of secrets at rest from the command line:
+ * `npm run cli -- <command>`. Works on DATABASE_URL, or on the embedded database in
+ * HOOKLINE_DATA_DIR (through a running `npm start` when there is one). Exit codes: 0 done,
+ * 1 failed, 2 bad usage.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';

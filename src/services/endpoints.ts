@@ -94,7 +94,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
       await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
       const secret = input.secret ?? generateSigningSecret();
       const status = input.status ?? 'active';
-      // The id is made here rather than by the database: the sealed secret is bound to it.
+      // Made first: the sealed secret is bound to the endpoint's id.
       const id = newId('endpoint');
       const endpoint = em.create(Endpoint, {
         id,
