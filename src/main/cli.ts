@@ -179,7 +179,8 @@ const COMMANDS: Record<string, Record<string, Command>> = {
         `Re-encrypted ${report.endpointSecrets} endpoint secrets, ${report.previousEndpointSecrets} previous endpoint secrets, ` +
           `${report.idempotencyResponses} idempotency responses under key "${box.currentKeyId}"; ${report.alreadyCurrent} already current.`,
       );
-      for (const failure of report.failures) console.error(`Could not re-encrypt ${failure.at}: ${failure.reason}`);
+      // Each reason names its row already.
+      for (const failure of report.failures) console.error(`Not re-encrypted: ${failure.reason}`);
       if (report.failures.length > 0) {
         throw new AppError(500, 'reencrypt_failed', `${report.failures.length} sealed values could not be opened and were left as they are`);
       }
