@@ -18,13 +18,18 @@ const retrySchedule = z
   });
 
 const encryptionKeys = z.string().transform((value, ctx) => {
-  // "kid1:base64key,kid2:base64key" — the first key encrypts, every key decrypts.
+  // "kid1:base64key,kid2:base64key" — the first key is the newest and encrypts, every key decrypts
+  // (rotation: put a new key first, run `secrets reencrypt`, then drop the old one).
   const keys: { id: string; key: Buffer }[] = [];
   for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [id, material] = entry.split(':');
     const key = material ? Buffer.from(material, 'base64') : Buffer.alloc(0);
     if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
       ctx.addIssue({ code: 'custom', message: 'expected "<key id>:<base64 of 32 bytes>[,…]"' });
+      return z.NEVER;
+    }
+    if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" is listed twice` });
       return z.NEVER;
     }
     keys.push({ id, key });

@@ -5,10 +5,44 @@ export interface EncryptionKey {
   key: Buffer;
 }
 
+/** The columns that hold sealed values. */
+export type SealedColumn = 'endpoints.secret' | 'endpoints.previous_secret' | 'idempotency.response';
+
 /**
- * AES-256-GCM envelope for secrets at rest. The first key of the ring encrypts; any key
- * decrypts, found by the key id stored in the ciphertext, so the master key can rotate.
- * Format: `v1.<key id>.<base64 iv>.<base64 tag>.<base64 ciphertext>`.
+ * Where a sealed value lives: a column and the id of its row. It is the associated data of the
+ * ciphertext, so a value copied to another row or column fails to decrypt instead of signing
+ * with a secret that belongs elsewhere.
+ */
+export interface SealContext {
+  readonly column: SealedColumn;
+  readonly rowId: string;
+}
+
+/** The contexts of the sealed columns, built in one place so every caller names them alike. */
+export const sealedIn = {
+  endpointSecret: (endpointId: string): SealContext => ({ column: 'endpoints.secret', rowId: endpointId }),
+  previousEndpointSecret: (endpointId: string): SealContext => ({ column: 'endpoints.previous_secret', rowId: endpointId }),
+  idempotencyResponse: (recordId: string): SealContext => ({ column: 'idempotency.response', rowId: recordId }),
+};
+
+/** A sealed value that cannot be opened. The message names the key id and the row, never key material or plaintext. */
+export class SealedValueError extends Error {
+  override readonly name = 'SealedValueError';
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+const locationOf = (context: SealContext) => `${context.column}:${context.rowId}`;
+
+/**
+ * AES-256-GCM envelope for secrets at rest, over a key ring. The first key of the ring is the
+ * newest and encrypts; every key decrypts, found by the key id stored in the ciphertext, so the
+ * master key can rotate (add a key in front, re-encrypt, then drop the old one).
+ *
+ * Format: `v2.<key id>.<base64 iv>.<base64 tag>.<base64 ciphertext>`, with `<column>:<row id>`
+ * as associated data. `v1` (the same shape, without associated data) is still read, so databases
+ * written before v2 keep working until `secrets reencrypt` rewrites them.
  */
 export class SecretBox {
   private readonly keys: Map<string, Buffer>;
@@ -17,27 +51,77 @@ export class SecretBox {
   constructor(ring: EncryptionKey[]) {
     const first = ring[0];
     if (!first) throw new Error('SecretBox needs at least one key');
-    this.current = first;
     this.keys = new Map(ring.map((k) => [k.id, k.key]));
+    if (this.keys.size !== ring.length) throw new Error('SecretBox key ids must be unique');
+    this.current = first;
   }
 
-  encrypt(plaintext: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
+  /** The id of the key that encrypts. */
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
+  /** Seals `plaintext` for the row and column of `context`, under the newest key. */
+  encrypt(plaintext: string, context: SealContext): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(context));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return ['v1', this.current.id, iv.toString('base64'), tag.toString('base64'), body.toString('base64')].join('.');
+    return ['v2', this.current.id, iv.toString('base64'), tag.toString('base64'), body.toString('base64')].join('.');
   }
 
-  decrypt(sealed: string): string {
-    const [version, keyId, iv, tag, body] = sealed.split('.');
-    if (version !== 'v1' || !keyId || !iv || !tag || body === undefined) throw new Error('malformed sealed secret');
+  /**
+   * Opens a value sealed for `context`. Throws a SealedValueError when its key is not in the ring,
+   * when it was sealed for another row or column, or when it was altered.
+   */
+  decrypt(sealed: string, context: SealContext): string {
+    const parts = sealed.split('.');
+    const [version, keyId, iv, tag, body] = parts;
+    const ivBytes = Buffer.from(iv ?? '', 'base64');
+    const tagBytes = Buffer.from(tag ?? '', 'base64');
+    if (
+      parts.length !== 5 ||
+      (version !== 'v1' && version !== 'v2') ||
+      !keyId ||
+      ivBytes.length !== IV_BYTES ||
+      tagBytes.length !== TAG_BYTES ||
+      body === undefined
+    ) {
+      throw new SealedValueError(`malformed sealed value in ${locationOf(context)}`);
+    }
     const key = this.keys.get(keyId);
-    if (!key) throw new Error(`no encryption key with id "${keyId}" in HOOKLINE_ENCRYPTION_KEYS`);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+    if (!key) {
+      throw new SealedValueError(`no encryption key with id "${keyId}" in HOOKLINE_ENCRYPTION_KEYS (needed by ${locationOf(context)})`);
+    }
+    const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: TAG_BYTES });
+    // v1 values were sealed without associated data; they decrypt anywhere until re-encrypted.
+    if (version === 'v2') decipher.setAAD(associatedData(context));
+    decipher.setAuthTag(tagBytes);
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new SealedValueError(
+        `the sealed value in ${locationOf(context)} does not open with key "${keyId}": it belongs to another row or column, was altered, or was sealed with another key of that id`,
+      );
+    }
   }
+
+  /** True when `sealed` is in the current format under the newest key, so re-encrypting it changes nothing. */
+  isCurrent(sealed: string): boolean {
+    const [version, keyId] = sealed.split('.');
+    return version === 'v2' && keyId === this.current.id;
+  }
+
+  /** Opens a value sealed for `from` and seals it again, under the newest key, for `to`. */
+  reseal(sealed: string, from: SealContext, to: SealContext = from): string {
+    return this.encrypt(this.decrypt(sealed, from), to);
+  }
+}
+
+function associatedData(context: SealContext): Buffer {
+  if (!context.rowId) throw new Error(`a sealed ${context.column} needs the id of its row`);
+  return Buffer.from(locationOf(context), 'utf8');
 }
 
 /** A new signing secret: `whsec_` + base64 of 32 random bytes. */

@@ -1,7 +1,8 @@
 /**
- * Tenants and API keys from the command line: `npm run cli -- <command>`. Works on DATABASE_URL,
- * or on the embedded database in HOOKLINE_DATA_DIR (through a running `npm start` when there is
- * one). Exit codes: 0 done, 1 failed, 2 bad usage.
+ * Tenants, API keys and the re-encryption of secrets at rest from the command line:
+ * `npm run cli -- <command>`. Works on DATABASE_URL, or on the embedded database in
+ * HOOKLINE_DATA_DIR (through a running `npm start` when there is one). Exit codes: 0 done,
+ * 1 failed, 2 bad usage.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
@@ -10,6 +11,8 @@ import { ENVIRONMENTS, SCOPES, Tenant, type Environment, type Scope } from '../d
 import { createOrm, migrate, type Orm } from '../db/orm.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from '../services/api-keys.js';
 import { AppError } from '../services/errors.js';
+import { reencryptSealedValues } from '../services/secret-reencryption.js';
+import { secretBoxFor } from './key-ring.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -20,6 +23,9 @@ Commands:
       scopes: ${SCOPES.join(', ')} (default: manage_webhooks,publish_events); env default: test
   keys list --tenant <id>
   keys revoke <key id>
+  secrets reencrypt [--batch-size <rows>]
+      seals every stored secret again under the first key of HOOKLINE_ENCRYPTION_KEYS
+      (the embedded database: its generated key); run it after putting a new key first
 
 Uses DATABASE_URL, else the embedded database in HOOKLINE_DATA_DIR (default .hookline/).`;
 
@@ -158,6 +164,26 @@ const COMMANDS: Record<string, Record<string, Command>> = {
       if (id.length > 64) throw new UsageError('key id is too long');
       const { alreadyRevoked } = await revokeApiKey((await db()).em.fork(), id, 'cli');
       console.log(alreadyRevoked ? `API key ${id} was already revoked.` : `Revoked API key ${id}.`);
+    },
+  },
+  secrets: {
+    async reencrypt(args, db) {
+      const { values } = parse(args, { 'batch-size': { type: 'string' } }, 0);
+      const batchSize = values['batch-size'] === undefined ? 100 : Number(values['batch-size']);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch-size must be 1–10000');
+      const config = loadConfig();
+      // The embedded database was sealed with the key `npm start` generated into the data directory.
+      const box = secretBoxFor(config, config.databaseUrl === undefined);
+      const report = await reencryptSealedValues((await db()).em.fork(), box, { batchSize });
+      console.log(
+        `Re-encrypted ${report.endpointSecrets} endpoint secrets, ${report.previousEndpointSecrets} previous endpoint secrets, ` +
+          `${report.idempotencyResponses} idempotency responses under key "${box.currentKeyId}"; ${report.alreadyCurrent} already current.`,
+      );
+      // Each reason names its row already.
+      for (const failure of report.failures) console.error(`Not re-encrypted: ${failure.reason}`);
+      if (report.failures.length > 0) {
+        throw new AppError(500, 'reencrypt_failed', `${report.failures.length} sealed values could not be opened and were left as they are`);
+      }
     },
   },
 };

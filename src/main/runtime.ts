@@ -1,8 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
-import { SecretBox } from '../delivery/secrets.js';
+import type { SecretBox } from '../delivery/secrets.js';
 import { HttpSender } from '../delivery/http-sender.js';
 import { AddressPolicy } from '../delivery/address-policy.js';
 import { createOrm, migrate, type Orm } from '../db/orm.js';
@@ -24,20 +21,7 @@ import { answerClientError } from '../../api/client-errors.js';
 import { gracefulCloser } from './http-drain.js';
 import { readinessProbe } from './readiness.js';
 
-/**
- * The encryption key ring: `HOOKLINE_ENCRYPTION_KEYS`, or, for the embedded development stack
- * only, a key generated once into the data directory.
- */
-export function secretBoxFor(config: Config, allowGeneratedKey: boolean): SecretBox {
-  if (config.encryptionKeys) return new SecretBox(config.encryptionKeys);
-  if (!allowGeneratedKey) {
-    throw new ConfigError('Invalid configuration:\n  HOOKLINE_ENCRYPTION_KEYS: required (e.g. "k1:<base64 of 32 bytes>")');
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  const file = join(config.dataDir, 'encryption-key');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
-  return new SecretBox([{ id: 'dev', key: Buffer.from(readFileSync(file, 'utf8').trim(), 'base64') }]);
-}
+export { secretBoxFor } from './key-ring.js';
 
 /** Which addresses endpoints may reach: HOOKLINE_ALLOW_PRIVATE_TARGETS and HOOKLINE_ALLOWED_TARGET_CIDRS. */
 export function addressPolicyFor(config: Config): AddressPolicy {

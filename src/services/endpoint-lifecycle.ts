@@ -1,7 +1,7 @@
 import { LockMode, type QueryResult } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Delivery, Endpoint, Event, type DeliveryStatus } from '../db/entities/index.js';
-import { generateSigningSecret } from '../delivery/secrets.js';
+import { generateSigningSecret, sealedIn } from '../delivery/secrets.js';
 import { newId } from '../ids.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
@@ -96,9 +96,12 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
         const endpoint = await findOwnEndpoint(tx, actor, id, true);
         const secret = generateSigningSecret();
         const previousSecretExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
-        endpoint.previousSecretSealed = previousSecretExpiresAt ? endpoint.secretSealed : null;
+        // The current secret moves to another column, and a sealed value is bound to its column.
+        endpoint.previousSecretSealed = previousSecretExpiresAt
+          ? secretBox.reseal(endpoint.secretSealed, sealedIn.endpointSecret(endpoint.id), sealedIn.previousEndpointSecret(endpoint.id))
+          : null;
         endpoint.previousSecretExpiresAt = previousSecretExpiresAt;
-        endpoint.secretSealed = secretBox.encrypt(secret);
+        endpoint.secretSealed = secretBox.encrypt(secret, sealedIn.endpointSecret(endpoint.id));
         audit(tx, actor, {
           action: 'endpoint.secret_rotated',
           resourceType: 'endpoint',

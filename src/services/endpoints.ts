@@ -4,7 +4,7 @@ import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js';
 import { newId } from '../ids.js';
-import { generateSigningSecret, type SecretBox } from '../delivery/secrets.js';
+import { generateSigningSecret, sealedIn, type SecretBox } from '../delivery/secrets.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
 import type { Logger } from '../logger.js';
 import { readScope, type Actor } from './actor.js';
@@ -111,8 +111,10 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
       await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
       const secret = input.secret ?? generateSigningSecret();
       const status = input.status ?? 'active';
+      // Made first: the sealed secret is bound to the endpoint's id.
+      const id = newId('endpoint');
       const endpoint = em.create(Endpoint, {
-        id: newId('endpoint'),
+        id,
         tenantId: actor.tenantId,
         environment: actor.environment,
         name: input.name ?? null,
@@ -127,7 +129,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
         verification: { status: 'pending', verified_at: null, reason: null },
         metadata: input.metadata ?? {},
         rateLimitPerSecond: input.rate_limit_per_second ?? null,
-        secretSealed: secretBox.encrypt(secret),
+        secretSealed: secretBox.encrypt(secret, sealedIn.endpointSecret(id)),
         previousSecretSealed: null,
         previousSecretExpiresAt: null,
         deletedAt: null,

@@ -4,7 +4,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { IdempotencyRecord } from '../db/entities/index.js';
 import { newId } from '../ids.js';
 import type { Actor } from './actor.js';
-import type { SecretBox } from '../delivery/secrets.js';
+import { sealedIn, type SecretBox } from '../delivery/secrets.js';
 import { AppError } from './errors.js';
 
 /** How long a key is remembered. */
@@ -50,7 +50,8 @@ export async function beginIdempotent(
         throw new AppError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still being processed');
       }
       const stored = existing.responseBody as { sealed?: string } | null;
-      return { kind: 'replay', status: existing.responseStatus ?? 200, body: stored?.sealed ? JSON.parse(box.decrypt(stored.sealed)) : null };
+      const body = stored?.sealed ? JSON.parse(box.decrypt(stored.sealed, sealedIn.idempotencyResponse(existing.id))) : null;
+      return { kind: 'replay', status: existing.responseStatus ?? 200, body };
     }
     const record = em.create(IdempotencyRecord, {
       id: newId('idempotency'),
@@ -80,7 +81,7 @@ export async function completeIdempotent(em: EntityManager, box: SecretBox, reco
   await em.nativeUpdate(
     IdempotencyRecord,
     { id: recordId },
-    { state: 'done', responseStatus: status, responseBody: { sealed: box.encrypt(JSON.stringify(body ?? null)) } },
+    { state: 'done', responseStatus: status, responseBody: { sealed: box.encrypt(JSON.stringify(body ?? null), sealedIn.idempotencyResponse(recordId)) } },
   );
 }
 

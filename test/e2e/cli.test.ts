@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 let stack: Stack;
 
@@ -16,19 +13,8 @@ afterAll(async () => {
 });
 
 /** Runs `npm run cli -- …args` as the user would, against the stack's database. */
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { NODE_OPTIONS: _inherited, ...env } = process.env;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', './scripts/node-compat.mjs', '--import', 'tsx', 'src/main/cli.ts', ...args],
-      { cwd: repoRoot, env: { ...env, DATABASE_URL: stack.env.databaseUrl, LOG_LEVEL: 'silent' }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function cli(...args: string[]) {
+  return runCli(args, { DATABASE_URL: stack.env.databaseUrl });
 }
 
 /** `/manage/v1<path>` with a bearer token. */
@@ -102,7 +88,7 @@ describe('the tenant and key CLI', () => {
   });
 
   it('prints the usage and exits 2 on an unknown command, a bad flag or a bad value', async () => {
-    for (const args of [['frobnicate'], ['keys', 'rotate'], ['keys', 'create', '--tenant', 'x', '--bogus'], ['keys', 'create', '--tenant', 'x', '--scopes', 'root'], []]) {
+    for (const args of [['frobnicate'], ['keys', 'rotate'], ['keys', 'create', '--tenant', 'x', '--bogus'], ['keys', 'create', '--tenant', 'x', '--scopes', 'root'], ['secrets', 'reencrypt', '--batch-size', '0'], []]) {
       const res = await cli(...args);
       expect(res.code, args.join(' ')).toBe(2);
       expect(res.stdout + res.stderr, args.join(' ')).toMatch(/Usage: npm run cli/);

@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createOrm } from '../../src/db/orm.js';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
+import { freshDatabase } from './database.js';
 
 export interface TestEnvironment {
   databaseUrl: string;
@@ -23,26 +23,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     hookline: TestEnvironment;
   }
-}
-
-/** A fresh database on the server of DATABASE_URL, migrated. */
-async function freshDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `hookline_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    },
-  };
 }
 
 /** Starts one Temporal dev server and one fresh database for the whole run. */

@@ -15,6 +15,9 @@ export interface StackOptions {
   holdDeadlineSeconds?: number;
   /** Run a worker in this process (default). Off for tests that run workers as child processes. */
   worker?: boolean;
+  /** A database other than the run's (see privateDatabase), migrated already. */
+  databaseUrl?: string;
+  /** Overrides of the environment, e.g. `HOOKLINE_ENCRYPTION_KEYS` for a key ring of the test's own. */
   extraEnv?: Record<string, string>;
 }
 
@@ -43,7 +46,8 @@ export interface Stack {
  * dev server and database, on a task queue of its own so files do not see each other's work.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const env = inject('hookline');
+  const shared = inject('hookline');
+  const env = options.databaseUrl ? { ...shared, databaseUrl: options.databaseUrl } : shared;
   const taskQueue = `hookline-test-${randomBytes(4).toString('hex')}`;
   const workerEnv: Record<string, string> = {
     DATABASE_URL: env.databaseUrl,

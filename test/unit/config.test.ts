@@ -89,8 +89,16 @@ describe('loadConfig', () => {
     ['a missing id', () => `:${key32()}`],
     ['an id with bad characters', () => `k 1:${key32()}`],
     ['only separators', () => ' , '],
+    ['an id listed twice', () => `k1:${key32()},k1:${key32()}`],
   ])('names HOOKLINE_ENCRYPTION_KEYS in the error for %s', (_label, value) => {
     expect(configError({ HOOKLINE_ENCRYPTION_KEYS: value() }).message).toContain('HOOKLINE_ENCRYPTION_KEYS');
+  });
+
+  it('shows no key material in an error about HOOKLINE_ENCRYPTION_KEYS', () => {
+    const material = key32();
+    const message = configError({ HOOKLINE_ENCRYPTION_KEYS: `k1:${material},k1:${material}` }).message;
+    expect(message).toContain('"k1" is listed twice');
+    expect(message).not.toContain(material);
   });
 
   it('uses the defaults argument when a variable is absent', () => {
