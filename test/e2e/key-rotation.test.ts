@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { Endpoint } from '../../src/db/entities/index.js';
 import { createOrm } from '../../src/db/orm.js';
 import { HttpSender } from '../../src/delivery/http-sender.js';
+import { AddressPolicy } from '../../src/delivery/address-policy.js';
 import { SealedValueError, sealedIn } from '../../src/delivery/secrets.js';
 import { createLogger } from '../../src/logger.js';
 import { activitySettings, secretBoxFor } from '../../src/main/runtime.js';
@@ -182,7 +183,7 @@ describe('a sealed secret copied to another endpoint', () => {
     const activities = createActivities({
       orm: stack.orm,
       secretBox: box,
-      sender: new HttpSender({ allowPrivate: true }),
+      sender: new HttpSender(new AddressPolicy({ allowPrivate: true })),
       logger: createLogger('silent', 'key-rotation-test'),
       temporal: stack.temporal,
       workflows: unusedWorkflows(stack.taskQueue),
