@@ -17,6 +17,8 @@ export interface StackOptions {
   worker?: boolean;
   /** A database other than the run's (see privateDatabase), migrated already. */
   databaseUrl?: string;
+  /** Another Temporal server than the run's dev server (its `default` namespace is used). */
+  temporalAddress?: string;
   /** Overrides of the environment, e.g. `HOOKLINE_ENCRYPTION_KEYS` for a key ring of the test's own. */
   extraEnv?: Record<string, string>;
 }
@@ -47,7 +49,11 @@ export interface Stack {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const shared = inject('hookline');
-  const env = options.databaseUrl ? { ...shared, databaseUrl: options.databaseUrl } : shared;
+  const env = {
+    ...shared,
+    ...(options.databaseUrl && { databaseUrl: options.databaseUrl }),
+    ...(options.temporalAddress && { temporalAddress: options.temporalAddress }),
+  };
   const taskQueue = `hookline-test-${randomBytes(4).toString('hex')}`;
   const workerEnv: Record<string, string> = {
     DATABASE_URL: env.databaseUrl,
