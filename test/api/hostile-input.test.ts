@@ -36,11 +36,27 @@ function raw(
 const B = '/manage/v1/webhooks';
 
 describe('hostile input', () => {
-  it('answers an unknown method with 501 in the error shape, on the API and on /healthz', async () => {
-    for (const path of [`${B}/endpoints`, '/healthz']) {
-      const res = await raw('PROPFIND', path);
-      expect(res.status, path).toBe(501);
-      expect(JSON.parse(res.body).error.type).toBe('not_implemented');
+  it('answers a method a path does not serve, known or not (PATCH, PROPFIND, TRACE), with 405, its Allow header and the error shape', async () => {
+    const cases: [string, string, string][] = [
+      ['PROPFIND', `${B}/endpoints`, 'HEAD, GET, POST'],
+      ['TRACE', `${B}/event-types`, 'HEAD, GET'],
+      ['PATCH', `${B}/event-types`, 'HEAD, GET'],
+      ['PROPFIND', '/healthz', 'HEAD, GET'],
+      ['PUT', '/docs', 'HEAD, GET'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await raw(method, path);
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.allow, `${method} ${path}`).toBe(allow);
+      expect(JSON.parse(res.body).error).toMatchObject({ type: 'method_not_allowed', request_id: res.headers['x-request-id'] });
+    }
+  });
+
+  it('answers a method on a path no route has with 404, whether the method is known or not', async () => {
+    for (const method of ['PROPFIND', 'PATCH']) {
+      const res = await raw(method, `${B}/no-such-thing`);
+      expect(res.status, method).toBe(404);
+      expect(JSON.parse(res.body).error.type).toBe('not_found');
     }
   });
 
