@@ -96,6 +96,24 @@ describe('hostile input', () => {
     }
   });
 
+  it('refuses a timestamp whose offset carries it out of the years 0001 to 9999 with 422, not a database error', async () => {
+    for (const path of [
+      `${B}/deliveries?before=9999-12-31T23:59:59-12:00`,
+      `${B}/deliveries?after=0001-01-01T00:00:00%2B01:00`,
+      '/manage/v1/audit-log?after=9999-12-31T23:00:00-02:00',
+    ]) {
+      const res = await raw('GET', path);
+      expect(res.status, path).toBe(422);
+      expect(JSON.parse(res.body).error.detail).toHaveLength(1);
+    }
+    const ep = await createEndpoint(tenant, { url: 'http://127.0.0.1:9/hook' });
+    const recover = await tenant.api('POST', `/endpoints/${ep.id}/recover`, { since: '0001-01-01T00:30:00+01:00' });
+    expect(recover.status).toBe(422);
+    expect(recover.body.error.detail[0].loc).toEqual(['body', 'since']);
+    const edges = await raw('GET', `${B}/deliveries?after=0001-01-01T00:00:00Z&before=9999-12-31T23:59:59Z`);
+    expect(edges.status).toBe(200);
+  });
+
   it('refuses JSON nested 100,000 levels deep (under the size limit) with 422', async () => {
     const depth = 100_000;
     const body = `{"type":"order.created","data":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
