@@ -122,6 +122,17 @@ describe('hostile input', () => {
     expect(res.body.error.detail[0].type).toBe('value_error.depth');
   });
 
+  it('refuses deep JSON with 422 also when it comes with an Idempotency-Key, which would hash the body first', async () => {
+    const depth = 30_000;
+    const body = `{"type":"order.created","data":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const res = await tenant.api('POST', '/events', body, { 'idempotency-key': 'deep-body' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.detail[0].type).toBe('value_error.depth');
+    const ep = await createEndpoint(tenant, { url: 'http://127.0.0.1:9/hook' });
+    const recover = await tenant.api('POST', `/endpoints/${ep.id}/recover`, `[${body}]`, { 'idempotency-key': 'deep-body' });
+    expect(recover.status).toBe(422);
+  });
+
   it('answers a chunked body over the limit with 413 instead of dropping the connection', async () => {
     const chunk = Buffer.alloc(16 * 1024, 'a');
     const res = await raw('POST', `${B}/events`, {
