@@ -34,11 +34,14 @@ export function parsePart<S extends z.ZodType>(part: Part, schema: S, value: unk
  * the schemas only ever get safe input.
  */
 export async function safeInput(ctx: AppContext, next: Next) {
-  for (const [part, value] of [['params', ctx.params], ['query', ctx.query], ['body', ctx.state.body]] as const) {
-    const unsafe = findUnsafeInput(value);
-    if (unsafe) throw invalid('request validation failed', [{ loc: [part, ...unsafe.path], msg: unsafe.msg, type: unsafe.type }]);
-  }
+  for (const [part, value] of [['params', ctx.params], ['query', ctx.query], ['body', ctx.state.body]] as const) refuseUnsafe(part, value);
   await next();
+}
+
+/** Throws the 422 of `safeInput` when `value`, one part of the request, holds unsafe input. */
+export function refuseUnsafe(part: Part, value: unknown): void {
+  const unsafe = findUnsafeInput(value);
+  if (unsafe) throw invalid('request validation failed', [{ loc: [part, ...unsafe.path], msg: unsafe.msg, type: unsafe.type }]);
 }
 
 export interface Validated<B, Q, P> {

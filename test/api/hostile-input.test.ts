@@ -74,6 +74,15 @@ describe('hostile input', () => {
     }
   });
 
+  it('refuses a NUL in the admin filters tenant_id and partner_id with 422 and its location, not a database error', async () => {
+    const admin = await stack.newTenant({ scopes: ['admin'] });
+    for (const param of ['tenant_id', 'partner_id']) {
+      const res = await admin.api('GET', `/deliveries?${param}=a%00b`);
+      expect(res.status, param).toBe(422);
+      expect(res.body.error.detail[0]).toMatchObject({ loc: ['query', param], type: 'value_error.nul' });
+    }
+  });
+
   it('refuses a NUL or a lone surrogate in a JSON string with 422 and its location', async () => {
     const nul = await tenant.api('POST', '/endpoints', '{"url":"http://127.0.0.1:9/h","name":"a\\u0000b"}');
     expect(nul.status).toBe(422);
