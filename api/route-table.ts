@@ -4,7 +4,7 @@ import type { Scope } from '../src/db/entities/index.js';
 import type { AppContext, AppState } from './context.js';
 import { requireScope } from './middleware/auth.js';
 import { idempotent } from './middleware/idempotency.js';
-import { validated, type Validated } from './middleware/validate.js';
+import { safeInput, validated, type Validated } from './middleware/validate.js';
 
 /** Every authenticated route lives under this prefix. */
 export const MANAGE_PREFIX = '/manage/v1';
@@ -54,6 +54,7 @@ export class RouteTable {
       this.routes.push({ ...(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>), fullPath: prefix + spec.path });
       const middleware = [
         ...(spec.scope ? [requireScope(spec.scope)] : []),
+        safeInput,
         ...(spec.idempotent ? [idempotent(spec.operationId)] : []),
         validated({ body: spec.body, query: spec.query, params: spec.params }, handler),
       ];

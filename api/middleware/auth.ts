@@ -6,7 +6,7 @@ import { authenticateApiKey } from '../../src/services/api-keys.js';
 import { AppError, forbidden, invalid, unauthorized } from '../../src/services/errors.js';
 import type { JwtVerifier } from '../../src/services/jwt.js';
 import type { AppContext } from '../context.js';
-import { parsePart } from './validate.js';
+import { parsePart, refuseUnsafe } from './validate.js';
 
 /** The partner an authenticated JWT is bound to (its `partner_id` claim): admin reads stay inside it. */
 const boundPartner = new WeakMap<Actor, string>();
@@ -70,10 +70,10 @@ const CrossTenantQuerySchema = z.object({
  */
 export async function crossTenantReads(ctx: AppContext, next: Next) {
   if (ctx.query.tenant_id === undefined && ctx.query.partner_id === undefined) return next();
-  const filter = parsePart('query', CrossTenantQuerySchema, {
-    tenant_id: ctx.query.tenant_id,
-    partner_id: ctx.query.partner_id,
-  });
+  const given = { tenant_id: ctx.query.tenant_id, partner_id: ctx.query.partner_id };
+  // The filters reach the database before the route's own input checks run.
+  refuseUnsafe('query', given);
+  const filter = parsePart('query', CrossTenantQuerySchema, given);
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
     const param = filter.tenant_id !== undefined ? 'tenant_id' : 'partner_id';
     throw invalid(`"${param}" filters reads only; writes always go to the caller's own tenant`, [

@@ -7,6 +7,17 @@ export function errorBody(type: string, message: string, requestId: string, deta
   return { error: { type, message, request_id: requestId, ...(detail && { detail }) } };
 }
 
+/** What @koa/router leaves on the context: every layer whose path matched the request's. */
+interface MatchedLayer {
+  methods: string[];
+}
+
+/** The methods the routes of the request's path serve (router middleware layers serve none). */
+function allowedMethods(ctx: Context): string[] {
+  const layers = (ctx as { matched?: MatchedLayer[] }).matched ?? [];
+  return [...new Set(layers.flatMap((layer) => layer.methods))];
+}
+
 /** First in the chain: maps every thrown error to the API's JSON error shape; 5xx reveal only the request id. */
 export function errorMiddleware(logger: Logger) {
   return async (ctx: Context, next: Next) => {
@@ -24,17 +35,26 @@ export function errorMiddleware(logger: Logger) {
         return;
       }
       const e = err as { status?: number; expose?: boolean; message?: string; headers?: Record<string, string> };
-      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-        // Koa/router errors: 405 Method Not Allowed, 501 …
-        ctx.status = e.status;
-        if (e.headers) ctx.set(e.headers);
-        ctx.body = errorBody(e.status === 405 ? 'method_not_allowed' : 'bad_request', e.expose ? (e.message ?? 'bad request') : 'bad request', requestId);
+      if (e.status === 405 || e.status === 501) {
+        // The routers' answers to a method a path does not serve (PATCH on a read-only route) and to
+        // one they do not know at all (PROPFIND, TRACE): both are the client's mistake, not a server
+        // failure, so a 405 with the path's methods, or a 404 when no route has the path.
+        const allowed = allowedMethods(ctx);
+        if (allowed.length === 0) {
+          ctx.status = 404;
+          ctx.body = errorBody('not_found', 'no such route', requestId);
+          return;
+        }
+        ctx.status = 405;
+        ctx.set('Allow', allowed.join(', '));
+        ctx.body = errorBody('method_not_allowed', `method ${ctx.method} is not allowed here; allowed: ${allowed.join(', ')}`, requestId);
         return;
       }
-      if (e.status === 501) {
-        // The router's answer to a method it does not know at all (PROPFIND, …).
-        ctx.status = 501;
-        ctx.body = errorBody('not_implemented', `method ${ctx.method} is not supported`, requestId);
+      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+        // Other Koa errors with a client status.
+        ctx.status = e.status;
+        if (e.headers) ctx.set(e.headers);
+        ctx.body = errorBody('bad_request', e.expose ? (e.message ?? 'bad request') : 'bad request', requestId);
         return;
       }
       logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'unhandled error');

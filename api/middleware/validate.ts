@@ -27,6 +27,23 @@ export function parsePart<S extends z.ZodType>(part: Part, schema: S, value: unk
   return result.data;
 }
 
+/**
+ * Refuses, with a 422 at its location, what no later step may see: a NUL or a lone surrogate
+ * (PostgreSQL stores neither) and JSON nested deep enough to overflow a recursive walk. It runs
+ * before the route's other middleware, so that idempotency (which hashes and stores the body) and
+ * the schemas only ever get safe input.
+ */
+export async function safeInput(ctx: AppContext, next: Next) {
+  for (const [part, value] of [['params', ctx.params], ['query', ctx.query], ['body', ctx.state.body]] as const) refuseUnsafe(part, value);
+  await next();
+}
+
+/** Throws the 422 of `safeInput` when `value`, one part of the request, holds unsafe input. */
+export function refuseUnsafe(part: Part, value: unknown): void {
+  const unsafe = findUnsafeInput(value);
+  if (unsafe) throw invalid('request validation failed', [{ loc: [part, ...unsafe.path], msg: unsafe.msg, type: unsafe.type }]);
+}
+
 export interface Validated<B, Q, P> {
   body: B;
   query: Q;
@@ -34,8 +51,8 @@ export interface Validated<B, Q, P> {
 }
 
 /**
- * Validates body, query and path parameters, then calls the handler with the parsed values;
- * handlers never touch the raw request.
+ * Validates body, query and path parameters (after `safeInput`), then calls the handler with the
+ * parsed values; handlers never touch the raw request.
  */
 export function validated<
   B extends z.ZodType = z.ZodUndefined,
@@ -46,11 +63,6 @@ export function validated<
   handler: (ctx: AppContext, input: Validated<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<void>,
 ) {
   return async (ctx: AppContext, _next: Next) => {
-    // Before any schema: PostgreSQL stores no NUL or lone surrogate, and deep JSON would overflow the stack.
-    for (const [part, value] of [['params', ctx.params], ['query', ctx.query], ['body', ctx.state.body]] as const) {
-      const unsafe = findUnsafeInput(value);
-      if (unsafe) throw invalid('request validation failed', [{ loc: [part, ...unsafe.path], msg: unsafe.msg, type: unsafe.type }]);
-    }
     const input = {
       body: schemas.body ? parsePart('body', schemas.body, ctx.state.body) : undefined,
       query: schemas.query ? parsePart('query', schemas.query, ctx.query) : {},

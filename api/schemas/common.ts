@@ -1,13 +1,23 @@
 import { z } from 'zod';
 
+/** The instants PostgreSQL and `Date#toISOString` agree on: years 0001 to 9999, in UTC. */
+const EARLIEST_TIMESTAMP_MS = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_TIMESTAMP_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 /**
- * An ISO 8601 timestamp with its offset, from year 0001 on: PostgreSQL has no year 0, and a
- * filter on it would fail in the database instead of here.
+ * An ISO 8601 timestamp with its offset, whose instant falls in the years 0001 to 9999 UTC: the
+ * value reaches the database as `toISOString()`, which writes year 0 as `0000` (PostgreSQL has no
+ * year 0) and years past 9999 as `+010000` (which it reads as a bad zone), so an offset that
+ * carries `0001-01-01T00:00:00+01:00` or `9999-12-31T23:00:00-02:00` over the edge would fail
+ * in the database instead of here.
  */
 export const TimestampSchema = z.iso
-  .datetime({ offset: true })
-  // Only a well-formed timestamp is checked here; a malformed one has its own issue already.
-  .refine((value) => !/^\d{4}-/.test(value) || Number(value.slice(0, 4)) >= 1, 'a timestamp from the year 0001 on');
+  // A malformed value stops at its own issue: the range is checked only for well-formed ones.
+  .datetime({ offset: true, abort: true })
+  .refine((value) => {
+    const ms = Date.parse(value);
+    return ms >= EARLIEST_TIMESTAMP_MS && ms <= LATEST_TIMESTAMP_MS;
+  }, 'a timestamp between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z');
 
 /** `limit`, `starting_after`, `ending_before` and `cursor` (an alias of `starting_after`). */
 export const PaginationQuerySchema = z.object({

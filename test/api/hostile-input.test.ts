@@ -37,11 +37,27 @@ function raw(
 const B = '/manage/v1/webhooks';
 
 describe('hostile input', () => {
-  it('answers an unknown method with 501 in the error shape, on the API and on /healthz', async () => {
-    for (const path of [`${B}/endpoints`, '/healthz']) {
-      const res = await raw('PROPFIND', path);
-      expect(res.status, path).toBe(501);
-      expect(JSON.parse(res.body).error.type).toBe('not_implemented');
+  it('answers a method a path does not serve, known or not (PATCH, PROPFIND, TRACE), with 405, its Allow header and the error shape', async () => {
+    const cases: [string, string, string][] = [
+      ['PROPFIND', `${B}/endpoints`, 'HEAD, GET, POST'],
+      ['TRACE', `${B}/event-types`, 'HEAD, GET'],
+      ['PATCH', `${B}/event-types`, 'HEAD, GET'],
+      ['PROPFIND', '/healthz', 'HEAD, GET'],
+      ['PUT', '/docs', 'HEAD, GET'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await raw(method, path);
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.allow, `${method} ${path}`).toBe(allow);
+      expect(JSON.parse(res.body).error).toMatchObject({ type: 'method_not_allowed', request_id: res.headers['x-request-id'] });
+    }
+  });
+
+  it('answers a method on a path no route has with 404, whether the method is known or not', async () => {
+    for (const method of ['PROPFIND', 'PATCH']) {
+      const res = await raw(method, `${B}/no-such-thing`);
+      expect(res.status, method).toBe(404);
+      expect(JSON.parse(res.body).error.type).toBe('not_found');
     }
   });
 
@@ -56,6 +72,15 @@ describe('hostile input', () => {
       const res = await raw('GET', path);
       expect(res.status, path).toBe(422);
       expect(JSON.parse(res.body).error.detail[0]).toMatchObject({ loc, type: 'value_error.nul' });
+    }
+  });
+
+  it('refuses a NUL in the admin filters tenant_id and partner_id with 422 and its location, not a database error', async () => {
+    const admin = await stack.newTenant({ scopes: ['admin'] });
+    for (const param of ['tenant_id', 'partner_id']) {
+      const res = await admin.api('GET', `/deliveries?${param}=a%00b`);
+      expect(res.status, param).toBe(422);
+      expect(res.body.error.detail[0]).toMatchObject({ loc: ['query', param], type: 'value_error.nul' });
     }
   });
 
@@ -81,12 +106,41 @@ describe('hostile input', () => {
     }
   });
 
+  it('refuses a timestamp whose offset carries it out of the years 0001 to 9999 with 422, not a database error', async () => {
+    for (const path of [
+      `${B}/deliveries?before=9999-12-31T23:59:59-12:00`,
+      `${B}/deliveries?after=0001-01-01T00:00:00%2B01:00`,
+      '/manage/v1/audit-log?after=9999-12-31T23:00:00-02:00',
+    ]) {
+      const res = await raw('GET', path);
+      expect(res.status, path).toBe(422);
+      expect(JSON.parse(res.body).error.detail).toHaveLength(1);
+    }
+    const ep = await createEndpoint(tenant, { url: 'http://127.0.0.1:9/hook' });
+    const recover = await tenant.api('POST', `/endpoints/${ep.id}/recover`, { since: '0001-01-01T00:30:00+01:00' });
+    expect(recover.status).toBe(422);
+    expect(recover.body.error.detail[0].loc).toEqual(['body', 'since']);
+    const edges = await raw('GET', `${B}/deliveries?after=0001-01-01T00:00:00Z&before=9999-12-31T23:59:59Z`);
+    expect(edges.status).toBe(200);
+  });
+
   it('refuses JSON nested 100,000 levels deep (under the size limit) with 422', async () => {
     const depth = 100_000;
     const body = `{"type":"order.created","data":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
     const res = await tenant.api('POST', '/events', body);
     expect(res.status).toBe(422);
     expect(res.body.error.detail[0].type).toBe('value_error.depth');
+  });
+
+  it('refuses deep JSON with 422 also when it comes with an Idempotency-Key, which would hash the body first', async () => {
+    const depth = 30_000;
+    const body = `{"type":"order.created","data":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const res = await tenant.api('POST', '/events', body, { 'idempotency-key': 'deep-body' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.detail[0].type).toBe('value_error.depth');
+    const ep = await createEndpoint(tenant, { url: 'http://127.0.0.1:9/hook' });
+    const recover = await tenant.api('POST', `/endpoints/${ep.id}/recover`, `[${body}]`, { 'idempotency-key': 'deep-body' });
+    expect(recover.status).toBe(422);
   });
 
   it('answers a chunked body over the limit with 413 instead of dropping the connection', async () => {
