@@ -6,6 +6,7 @@ import { invalid, type ValidationIssue } from '../services/errors.js';
 import type { Services } from '../services/index.js';
 import { IdParamsSchema } from '../../api/schemas/common.js';
 import { toValidationIssues } from '../../api/middleware/validate.js';
+import { findUnsafeInput } from '../validation/input-safety.js';
 
 /** The argument that carries a REST route's path id, named after what it identifies. */
 export type IdArgument = 'endpoint_id' | 'delivery_id';
@@ -99,6 +100,9 @@ export function toolLocation(loc: (string | number)[], idArgument: IdArgument | 
  * `params` / `body` locations into argument names).
  */
 export function parseArguments(tool: McpTool, args: Record<string, unknown>): { id?: string; input: unknown } {
+  // What PostgreSQL cannot store (NUL, lone surrogates) and over-deep JSON, as the REST API refuses them.
+  const unsafe = findUnsafeInput(args);
+  if (unsafe) throw invalid('request validation failed', [{ loc: ['arguments', ...unsafe.path], msg: unsafe.msg, type: unsafe.type }]);
   const rest = { ...args };
   const issues: ValidationIssue[] = [];
   let id: string | undefined;

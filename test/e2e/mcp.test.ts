@@ -243,6 +243,11 @@ describe('MCP server', () => {
     expect(locs).toEqual(expect.arrayContaining(['arguments.url', 'arguments.timeout_seconds', 'arguments.colour']));
     expect(bad.body.error.detail.find((d: any) => d.loc.join('.') === 'arguments.colour')).toMatchObject({ msg: 'unknown field', type: 'extra_forbidden' });
 
+    const nul = await mcp.call('create_webhook_endpoint', { url: 'http://127.0.0.1:9/h', name: 'a\u0000b', metadata: { k: 'x\udfff' } });
+    expect(nul.body.error).toMatchObject({ type: 'validation_error', detail: [{ loc: ['arguments', 'name'], type: 'value_error.nul' }] });
+    const unsafeId = await mcp.call('get_webhook_endpoint', { endpoint_id: 'ep_\u0000' });
+    expect(unsafeId.body.error.detail[0]).toMatchObject({ loc: ['arguments', 'endpoint_id'], type: 'value_error.nul' });
+
     const noId = await mcp.call('update_webhook_endpoint', { description: 'x' });
     expect(noId.body.error.detail.map((d: any) => d.loc)).toEqual([['arguments', 'endpoint_id']]);
 
