@@ -20,6 +20,7 @@ export function errorMiddleware(logger: Logger) {
       const requestId: string = ctx.state.requestId;
       if (err instanceof AppError) {
         ctx.status = err.status;
+        if (err.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(err.retryAfterSeconds));
         ctx.body = errorBody(err.type, err.message, requestId, err.detail);
         return;
       }
