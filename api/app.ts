@@ -39,8 +39,8 @@ export interface AppDeps {
 
 /**
  * The deadline of a request holding an Idempotency-Key, and the lease of its claim: twice the
- * deadline, so work still running past the deadline (its statements bounded by the database's
- * statement timeout) is not taken over while it may commit.
+ * deadline, so work still running just past the deadline is not taken over while it may commit
+ * (and `POST /events`, which commits its answer with its event, is fenced off if it is).
  */
 export function requestLimits(requestTimeoutSeconds: number): IdempotencyLimits {
   return { requestTimeoutMs: requestTimeoutSeconds * 1000, leaseMs: 2 * requestTimeoutSeconds * 1000 };
@@ -71,6 +71,7 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
       ctx.body = { status: 'ready' };
     } catch (err) {
       ctx.status = 503;
+      ctx.set('Retry-After', '5');
       ctx.body = { status: 'unavailable', reason: (err as Error).message };
     }
   });

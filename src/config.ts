@@ -127,7 +127,7 @@ export interface Config {
   verifyTimeoutSeconds: number;
   /**
    * Deadline of a request holding an Idempotency-Key (answered 503 `request_timeout` after it);
-   * its claim's lease is twice as long, and the API's database statements are bounded by it.
+   * its claim's lease is twice as long.
    */
   requestTimeoutSeconds: number;
   housekeeping: HousekeepingConfig;

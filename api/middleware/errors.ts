@@ -1,6 +1,10 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../../src/services/errors.js';
 import type { Logger } from '../../src/logger.js';
+import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
+
+/** The hint a 503 gives while PostgreSQL is unreachable: soon, without hammering a recovering server. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** The one error shape of the API. */
 export function errorBody(type: string, message: string, requestId: string, detail?: unknown[]) {
@@ -36,6 +40,13 @@ export function errorMiddleware(logger: Logger) {
         // The router's answer to a method it does not know at all (PROPFIND, …).
         ctx.status = 501;
         ctx.body = errorBody('not_implemented', `method ${ctx.method} is not supported`, requestId);
+        return;
+      }
+      if (isDatabaseUnavailable(err)) {
+        logger.warn({ err, requestId, method: ctx.method, path: ctx.path }, 'database unavailable');
+        ctx.status = 503;
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        ctx.body = errorBody('service_unavailable', 'the service is temporarily unavailable; retry later', requestId);
         return;
       }
       logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'unhandled error');
