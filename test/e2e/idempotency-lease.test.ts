@@ -128,6 +128,40 @@ describe('Idempotency-Key claims left behind', () => {
 
   // PGlite behind its socket runs one transaction at a time, so a held lock would stall every request.
   it.skipIf(inject('hookline').embeddedDatabase)(
+    'answers 503 request_timeout past the deadline and replays the publish that committed afterwards',
+    async () => {
+      const t = await stack.newTenant();
+      await createEndpoint(t, { url, event_types: ['order.created'] });
+      const body = { type: 'order.created', data: { order: 6 } };
+      const headers = { 'idempotency-key': 'slow-publish' };
+      const lock = new pg.Client({ connectionString: stack.env.databaseUrl });
+      await lock.connect();
+      let late: Awaited<ReturnType<Tenant['api']>>;
+      try {
+        await lock.query('begin');
+        await lock.query('lock table endpoints in access exclusive mode');
+        late = await t.api('POST', '/events', body, headers);
+      } finally {
+        await lock.query('commit').catch(() => undefined);
+        await lock.end();
+      }
+      expect(late.status).toBe(503);
+      expect(late.body.error.type).toBe('request_timeout');
+      expect(Number(late.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Released, the publish goes on and commits its event with the answer for the key (on a
+      // machine slow enough for the lease to run out first, a retry takes over the same event id).
+      const answer = await waitFor(async () => {
+        const res = await t.api('POST', '/events', body, headers);
+        return res.status === 202 ? res : undefined;
+      }, 30_000, 'the publish to commit after its deadline');
+      expect(await eventIds(t)).toEqual([answer.body.id]);
+      const again = await t.api('POST', '/events', body, headers);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body).toEqual(answer.body);
+    },
+  );
+
+  it.skipIf(inject('hookline').embeddedDatabase)(
     'publishes once when the API was killed with SIGKILL while its request held the key',
     async () => {
       const t = await stack.newTenant();
