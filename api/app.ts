@@ -8,6 +8,8 @@ import type { AppState } from './context.js';
 import { authMiddleware, crossTenantReads } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
 import { errorMiddleware } from './middleware/errors.js';
+import type { IdempotencyLimits } from './middleware/idempotency.js';
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from '../src/config.js';
 import { requestIdMiddleware } from './middleware/request-id.js';
 import { requestTelemetry } from './middleware/telemetry.js';
 import { MANAGE_PREFIX, RouteTable } from './route-table.js';
@@ -31,6 +33,17 @@ export interface AppDeps {
   jwt?: JwtVerifier | undefined;
   /** Served at /metrics; by default a registry of this app's own (without the database gauges). */
   metrics?: Metrics;
+  /** Deadline of requests holding an Idempotency-Key, and the lease of their claims (see requestLimits). */
+  idempotency?: IdempotencyLimits;
+}
+
+/**
+ * The deadline of a request holding an Idempotency-Key, and the lease of its claim: twice the
+ * deadline, so work still running just past the deadline is not taken over while it may commit
+ * (and `POST /events`, which commits its answer with its event, is fenced off if it is).
+ */
+export function requestLimits(requestTimeoutSeconds: number): IdempotencyLimits {
+  return { requestTimeoutMs: requestTimeoutSeconds * 1000, leaseMs: 2 * requestTimeoutSeconds * 1000 };
 }
 
 /**
@@ -47,7 +60,7 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   app.use(requestTelemetry(deps.logger, metrics));
   app.use(errorMiddleware(deps.logger));
 
-  const table = new RouteTable();
+  const table = new RouteTable(deps.idempotency ?? requestLimits(DEFAULT_REQUEST_TIMEOUT_SECONDS));
   const ops = new Router<AppState>();
   ops.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -58,6 +71,7 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
       ctx.body = { status: 'ready' };
     } catch (err) {
       ctx.status = 503;
+      ctx.set('Retry-After', '5');
       ctx.body = { status: 'unavailable', reason: (err as Error).message };
     }
   });

@@ -88,6 +88,14 @@ const ERROR_RESPONSES: { status: number; name: string; description: string; appl
     applies: (r) => !!(r.body || r.query || r.params) || !!r.idempotent,
   },
   { status: 500, name: 'InternalError', description: 'Unexpected failure; the body carries only the request id (`internal_error`).', applies: () => true },
+  {
+    status: 503,
+    name: 'ServiceUnavailable',
+    description:
+      'PostgreSQL is unreachable (`service_unavailable`), or a request holding an `Idempotency-Key` ran past its deadline ' +
+      '(`request_timeout`); `Retry-After` says when to try again.',
+    applies: (r) => !!r.scope,
+  },
 ];
 
 /** Routes served outside the route table (plain Koa routes in `api/app.ts`), documented here. */

@@ -1,9 +1,10 @@
 import type { Router } from '@koa/router';
 import type { z } from 'zod';
 import type { Scope } from '../src/db/entities/index.js';
+import type { IdKind } from '../src/ids.js';
 import type { AppContext, AppState } from './context.js';
 import { requireScope } from './middleware/auth.js';
-import { idempotent } from './middleware/idempotency.js';
+import { idempotent, type IdempotencyLimits } from './middleware/idempotency.js';
 import { safeInput, validated, type Validated } from './middleware/validate.js';
 
 /** Every authenticated route lives under this prefix. */
@@ -29,8 +30,11 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   params?: P;
   /** Success responses by status; errors are documented for every route. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** Honours `Idempotency-Key` (every creating POST). */
-  idempotent?: boolean;
+  /**
+   * Honours `Idempotency-Key` (every creating POST). `reserves` names the kind of id the claim
+   * reserves for what the request creates, so a retry taking over from a request that died finds it.
+   */
+  idempotent?: boolean | { reserves: IdKind };
 }
 
 export interface RegisteredRoute extends RouteSpec<z.ZodType, z.ZodType, z.ZodType> {
@@ -45,6 +49,8 @@ export interface RegisteredRoute extends RouteSpec<z.ZodType, z.ZodType, z.ZodTy
 export class RouteTable {
   readonly routes: RegisteredRoute[] = [];
 
+  constructor(private readonly limits: IdempotencyLimits) {}
+
   /** A function that adds routes to `router`, whose paths are served under `prefix` (for the document). */
   on(router: Router<AppState>, prefix: string) {
     return <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodType<Record<string, never>>, P extends z.ZodType = z.ZodType<Record<string, string>>>(
@@ -55,7 +61,9 @@ export class RouteTable {
       const middleware = [
         ...(spec.scope ? [requireScope(spec.scope)] : []),
         safeInput,
-        ...(spec.idempotent ? [idempotent(spec.operationId)] : []),
+        ...(spec.idempotent
+          ? [idempotent(spec.operationId, this.limits, typeof spec.idempotent === 'object' ? spec.idempotent.reserves : undefined)]
+          : []),
         validated({ body: spec.body, query: spec.query, params: spec.params }, handler),
       ];
       (router[spec.method] as (path: string, ...mw: unknown[]) => unknown).call(router, spec.path, ...middleware);

@@ -53,6 +53,9 @@ const cidrList = z.string().transform((value, ctx) => {
 
 const tenantList = z.string().transform((value) => value.split(',').map((t) => t.trim()).filter(Boolean));
 
+/** HOOKLINE_REQUEST_TIMEOUT_SECONDS: how long a request holding an Idempotency-Key may run. */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+
 const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -76,6 +79,7 @@ const EnvSchema = z.object({
   HOOKLINE_DATA_DIR: z.string().min(1).default('.hookline'),
   HOOKLINE_MAX_EVENT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   HOOKLINE_VERIFY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
+  HOOKLINE_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(DEFAULT_REQUEST_TIMEOUT_SECONDS),
   HOOKLINE_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
   HOOKLINE_AUTO_DISABLE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
   HOOKLINE_AUTO_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(5 * 24 * 3600),
@@ -121,6 +125,11 @@ export interface Config {
   maxEventBytes: number;
   /** Limit of the URL-ownership handshake. */
   verifyTimeoutSeconds: number;
+  /**
+   * Deadline of a request holding an Idempotency-Key (answered 503 `request_timeout` after it);
+   * its claim's lease is twice as long.
+   */
+  requestTimeoutSeconds: number;
   housekeeping: HousekeepingConfig;
   /** Admin JWTs: an HS256 secret or a JWKS URL (both may be set). */
   jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
@@ -191,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     dataDir: e.HOOKLINE_DATA_DIR,
     maxEventBytes: e.HOOKLINE_MAX_EVENT_BYTES,
     verifyTimeoutSeconds: e.HOOKLINE_VERIFY_TIMEOUT_SECONDS,
+    requestTimeoutSeconds: e.HOOKLINE_REQUEST_TIMEOUT_SECONDS,
     housekeeping: {
       reconcileIntervalSeconds: e.HOOKLINE_RECONCILE_INTERVAL_SECONDS,
       autoDisableIntervalSeconds: e.HOOKLINE_AUTO_DISABLE_INTERVAL_SECONDS,

@@ -1,6 +1,10 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../../src/services/errors.js';
 import type { Logger } from '../../src/logger.js';
+import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
+
+/** The hint a 503 gives while PostgreSQL is unreachable: soon, without hammering a recovering server. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** The one error shape of the API. */
 export function errorBody(type: string, message: string, requestId: string, detail?: unknown[]) {
@@ -31,6 +35,7 @@ export function errorMiddleware(logger: Logger) {
       const requestId: string = ctx.state.requestId;
       if (err instanceof AppError) {
         ctx.status = err.status;
+        if (err.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(err.retryAfterSeconds));
         ctx.body = errorBody(err.type, err.message, requestId, err.detail);
         return;
       }
@@ -55,6 +60,13 @@ export function errorMiddleware(logger: Logger) {
         ctx.status = e.status;
         if (e.headers) ctx.set(e.headers);
         ctx.body = errorBody('bad_request', e.expose ? (e.message ?? 'bad request') : 'bad request', requestId);
+        return;
+      }
+      if (isDatabaseUnavailable(err)) {
+        logger.warn({ err, requestId, method: ctx.method, path: ctx.path }, 'database unavailable');
+        ctx.status = 503;
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        ctx.body = errorBody('service_unavailable', 'the service is temporarily unavailable; retry later', requestId);
         return;
       }
       logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'unhandled error');

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import type { PublishResult } from '../../src/services/events.js';
 import { z } from 'zod';
 import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
@@ -6,6 +7,16 @@ import { presentDelivery, presentEvent } from '../presenters.js';
 import { IdParamsSchema } from '../schemas/common.js';
 import { DeliverySchema } from '../schemas/deliveries.js';
 import { EventAcceptedSchema, EventPublishSchema, EventSchema, EventTypeListSchema } from '../schemas/events.js';
+
+function acceptedBody(result: PublishResult) {
+  return {
+    id: result.event.id,
+    object: 'event',
+    type: result.event.type,
+    created_at: result.event.createdAt.toISOString(),
+    deliveries: result.deliveries,
+  };
+}
 
 export function eventRoutes(table: RouteTable): Router<AppState> {
   const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
@@ -22,20 +33,25 @@ export function eventRoutes(table: RouteTable): Router<AppState> {
       tag: 'Events',
       scope: 'publish_events',
       body: EventPublishSchema,
-      idempotent: true,
+      idempotent: { reserves: 'event' },
       responses: { 202: { description: 'Accepted; deliveries are under way', schema: EventAcceptedSchema } },
     },
     async (ctx, { body }) => {
-      const result = await ctx.state.services.events.publish(ctx.state.actor!, body);
+      const held = ctx.state.idempotency;
+      // With an Idempotency-Key, the event is published under the id its claim reserved, and the
+      // answer is stored in the event's transaction: a crash leaves both or neither.
+      const result = await ctx.state.services.events.publish(
+        ctx.state.actor!,
+        body,
+        held && {
+          eventId: held.claim.resourceId ?? undefined,
+          eventMayExist: held.claim.takenOver,
+          inTransaction: (tx, published) => held.complete(tx, 202, acceptedBody(published)),
+        },
+      );
       ctx.status = 202;
       if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
-      ctx.body = {
-        id: result.event.id,
-        object: 'event',
-        type: result.event.type,
-        created_at: result.event.createdAt.toISOString(),
-        deliveries: result.deliveries,
-      };
+      ctx.body = acceptedBody(result);
     },
   );
 

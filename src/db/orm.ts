@@ -8,6 +8,12 @@ export type Orm = MikroORM;
 
 const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
 
+/**
+ * How long a query waits for a pooled connection, or for a new one to be made: past it, an
+ * unreachable (or saturated) database is an error the API answers with 503, not a request that hangs.
+ */
+export const DATABASE_ACQUIRE_TIMEOUT_MS = 5000;
+
 /** MikroORM options for a database URL. Migrations are a static list, so bundled builds find them too. */
 export function ormOptions(clientUrl: string, pool: { min?: number; max?: number } = {}): Options {
   return {
@@ -16,6 +22,9 @@ export function ormOptions(clientUrl: string, pool: { min?: number; max?: number
     entities,
     extensions: [Migrator],
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    // Handed to pg's Pool: `connectionTimeoutMillis` bounds both the wait for a free connection and
+    // the connect itself; keep-alive lets a connection to a vanished host fail instead of hanging.
+    driverOptions: { connectionTimeoutMillis: DATABASE_ACQUIRE_TIMEOUT_MS, keepAlive: true },
     debug: false,
     allowGlobalContext: false,
     forceUtcTimezone: true,

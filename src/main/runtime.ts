@@ -16,7 +16,7 @@ import { createOperationalEventPublisher } from '../services/operational-events.
 import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
 import type { Logger } from '../logger.js';
 import { attemptObserver, createMetrics, serveMetrics, type Metrics } from '../metrics.js';
-import { createApp } from '../../api/app.js';
+import { createApp, requestLimits } from '../../api/app.js';
 import { answerClientError } from '../../api/client-errors.js';
 import { gracefulCloser } from './http-drain.js';
 import { readinessProbe } from './readiness.js';
@@ -76,6 +76,7 @@ export async function startApi(
     maxBodyBytes: config.maxEventBytes,
     jwt: createJwtVerifier(config.jwt, deps.logger),
     ready: readiness.check,
+    idempotency: requestLimits(config.requestTimeoutSeconds),
     metrics: deps.metrics ?? createMetrics({ database: { orm: deps.orm, logger: deps.logger } }),
   });
   const server = app.listen(config.port, config.host);

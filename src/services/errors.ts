@@ -5,13 +5,17 @@ export interface ValidationIssue {
   type: string;
 }
 
-/** A failure with a place in the API's error shape. Services throw these; the API maps them. */
+/**
+ * A failure with a place in the API's error shape. Services throw these; the API maps them.
+ * `retryAfterSeconds` becomes a `Retry-After` header: the failure is temporary.
+ */
 export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
     message: string,
     readonly detail?: ValidationIssue[],
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

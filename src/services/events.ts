@@ -21,6 +21,18 @@ export interface PublishResult {
   replayed: boolean;
 }
 
+export interface PublishOptions {
+  /** The id to give the event: the one an Idempotency-Key claim reserved for it. */
+  eventId?: string | undefined;
+  /**
+   * An event may exist under `eventId` already: the claim was taken over from a request that died,
+   * perhaps after committing it. That event is the answer, not a second one.
+   */
+  eventMayExist?: boolean;
+  /** Work committed in the event's own transaction, or not at all: the stored answer of the key. */
+  inTransaction?: (tx: EntityManager, result: PublishResult) => Promise<void>;
+}
+
 export interface EventServiceDeps {
   em: EntityManager;
   catalogue: ReadonlyMap<string, EventTypeDefinition>;
@@ -71,7 +83,7 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
      * dispatchers start their workflows, so publishing never waits on Temporal. Disabled endpoints
      * get a `failed` delivery that is never attempted.
      */
-    async publish(actor: Actor, input: PublishInput): Promise<PublishResult> {
+    async publish(actor: Actor, input: PublishInput, options: PublishOptions = {}): Promise<PublishResult> {
       const eventType = catalogue.get(input.type);
       if (!eventType) {
         throw invalid('unknown event type', [
@@ -81,14 +93,17 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
       const problems = validateEventData(eventType, input.data);
       if (problems.length > 0) throw invalid(`data does not match the schema of "${input.type}"`, problems);
       const key = input.id ?? null;
-      if (key) {
-        const existing = await em.findOne(Event, { tenantId: actor.tenantId, environment: actor.environment, externalId: key });
+      const scope = { tenantId: actor.tenantId, environment: actor.environment };
+      // How an earlier publish of the same event is found: by the caller's id, else by the reserved one.
+      const sameEvent = key ? { ...scope, externalId: key } : options.eventId ? { ...scope, id: options.eventId } : undefined;
+      if (key || (sameEvent && options.eventMayExist)) {
+        const existing = await em.findOne(Event, sameEvent!);
         if (existing) return { event: existing, deliveries: await em.count(Delivery, { eventId: existing.id, replayOf: null }), replayed: true };
       }
 
       const endpoints = (await liveEndpoints(em, actor.tenantId, actor.environment)).filter((ep) => subscribes(ep.eventTypes, input.type));
       const event: NewEvent = {
-        id: newId('event'),
+        id: options.eventId ?? newId('event'),
         tenantId: actor.tenantId,
         environment: actor.environment,
         type: input.type,
@@ -97,18 +112,28 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
         createdAt: new Date(),
       };
       const deliveries = endpoints.map((ep): NewDelivery => ({ id: newId('delivery'), endpointId: ep.id, ...originalDeliveryState(ep) }));
+      const result: PublishResult = { event, deliveries: deliveries.length, replayed: false };
+      const { inTransaction } = options;
       try {
-        await insertEventWithDeliveries(em, event, deliveries, taskQueue);
+        if (inTransaction) {
+          await em.transactional(async (tx) => {
+            // First, so a claim taken over meanwhile stops this publish before it inserts anything.
+            await inTransaction(tx, result);
+            await insertEventWithDeliveries(tx, event, deliveries, taskQueue);
+          });
+        } else {
+          await insertEventWithDeliveries(em, event, deliveries, taskQueue);
+        }
       } catch (err) {
-        // A concurrent publish with the same id won the race: answer with its event.
-        if (key && isUniqueViolation(err)) {
+        // A concurrent publish of the same event won the race: answer with its event.
+        if (sameEvent && isUniqueViolation(err)) {
           const fork = em.fork();
-          const winner = await fork.findOneOrFail(Event, { tenantId: actor.tenantId, environment: actor.environment, externalId: key });
+          const winner = await fork.findOneOrFail(Event, sameEvent);
           return { event: winner, deliveries: await fork.count(Delivery, { eventId: winner.id, replayOf: null }), replayed: true };
         }
         throw err;
       }
-      return { event, deliveries: deliveries.length, replayed: false };
+      return result;
     },
 
     async get(actor: Actor, id: string): Promise<{ event: Event; deliveries: Delivery[] }> {

@@ -213,6 +213,8 @@ describe('housekeeping schedules', () => {
         key,
         requestHash: '0'.repeat(64),
         state: 'done',
+        lockedAt: new Date(),
+        claimToken: '0'.repeat(32),
         responseStatus: 202,
         responseBody: null,
         expiresAt,

@@ -12,6 +12,12 @@ const IdempotencyRecordSchema = defineEntity({
     /** SHA-256 of the canonical request body. */
     requestHash: p.string().length(64),
     state: p.enum(['running', 'done'] as const),
+    /** When the request now holding a `running` claim took it; the claim's lease runs from here. */
+    lockedAt: p.datetime(),
+    /** Names the request holding the claim: a request whose claim was taken over may no longer complete it. */
+    claimToken: p.string().length(32),
+    /** The id the claiming request gives what it creates, so a request taking the claim over finds what was committed. */
+    resourceId: p.string().length(40).nullable(),
     responseStatus: p.integer().nullable(),
     responseBody: p.json<unknown>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
