@@ -19,7 +19,9 @@ const url = 'http://127.0.0.1:9/hook';
 const PUBLISH_SCOPE = 'publishEvent /manage/v1/webhooks/events';
 
 beforeAll(async () => {
-  stack = await startStack({ extraEnv: { HOOKLINE_REQUEST_TIMEOUT_SECONDS: '3' } });
+  // No worker: its queries join endpoints and would queue behind the test's table lock, taking the
+  // pool's connections from the request under test.
+  stack = await startStack({ worker: false, extraEnv: { HOOKLINE_REQUEST_TIMEOUT_SECONDS: '3' } });
   db = new pg.Client({ connectionString: stack.env.databaseUrl });
   await db.connect();
 });
