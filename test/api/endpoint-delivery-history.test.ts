@@ -169,7 +169,9 @@ describe('DELETE /endpoints/{id}/deliveries', () => {
     const [held] = (await listDeliveries(tenant, `?endpoint_id=${ep.id}&status=pending`)) as { id: string }[];
     expect(held).toBeDefined();
     const workflow = stack.temporal.workflow.getHandle(deliveryWorkflowId(held!.id));
-    await waitFor(async () => (await workflow.query<{ phase: string }>('status')).phase === 'held', 20_000, 'the delivery to be held');
+    // The query fails until the dispatcher has started the workflow.
+    const phase = () => workflow.query<{ phase: string }>('status').then((s) => s.phase, () => undefined);
+    await waitFor(async () => (await phase()) === 'held', 20_000, 'the delivery to be held');
 
     const purged = await tenant.api('DELETE', `/endpoints/${ep.id}/deliveries`);
     expect(purged.status).toBe(200);
