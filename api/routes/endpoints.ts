@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
+import type { Endpoint } from '../../src/db/entities/index.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { presentDelivery, presentEndpoint, presentList } from '../presenters.js';
 import { listEnvelope, pageRequest } from '../schemas/common.js';
@@ -52,9 +53,14 @@ export function endpointRoutes(table: RouteTable): Router<AppState> {
       responses: { 201: { description: 'The new endpoint and its signing secret', schema: EndpointWithSecretSchema } },
     },
     async (ctx, { body }) => {
-      const { endpoint, secret } = await ctx.state.services.endpoints.create(ctx.state.actor!, body);
+      const held = ctx.state.idempotency;
+      const answer = (created: { endpoint: Endpoint; secret: string }) => ({ ...presentEndpoint(created.endpoint), signing_secret: created.secret });
+      // With an Idempotency-Key the answer is stored in the endpoint's transaction: a crash leaves both or neither.
+      const created = await ctx.state.services.endpoints.create(ctx.state.actor!, body, {
+        ...(held && { inTransaction: (tx, c) => held.complete(tx, 201, answer(c)) }),
+      });
       ctx.status = 201;
-      ctx.body = { ...presentEndpoint(endpoint), signing_secret: secret };
+      ctx.body = answer(created);
     },
   );
 

@@ -107,36 +107,46 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
      * Creates an endpoint; the plaintext secret is returned once, beside it. The verification
      * handshake starts in the background; its result lands on the endpoint's `verification`.
      */
-    async create(actor: Actor, input: EndpointCreateInput): Promise<{ endpoint: Endpoint; secret: string }> {
+    async create(
+      actor: Actor,
+      input: EndpointCreateInput,
+      options: { inTransaction?: (tx: EntityManager, created: { endpoint: Endpoint; secret: string }) => Promise<void> } = {},
+    ): Promise<{ endpoint: Endpoint; secret: string }> {
       await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
       const secret = input.secret ?? generateSigningSecret();
       const status = input.status ?? 'active';
       // Made first: the sealed secret is bound to the endpoint's id.
       const id = newId('endpoint');
-      const endpoint = em.create(Endpoint, {
-        id,
-        tenantId: actor.tenantId,
-        environment: actor.environment,
-        name: input.name ?? null,
-        url: input.url,
-        description: input.description ?? null,
-        eventTypes: input.event_types && input.event_types.length > 0 ? input.event_types : ['*'],
-        headers: withStoredCredentials(input.headers ?? {}, {}),
-        timeoutSeconds: input.timeout_seconds ?? 10,
-        status,
-        disabledReason: status === 'disabled' ? 'manual' : null,
-        pausedAt: status === 'paused' ? new Date() : null,
-        verification: { status: 'pending', verified_at: null, reason: null },
-        metadata: input.metadata ?? {},
-        rateLimitPerSecond: input.rate_limit_per_second ?? null,
-        secretSealed: secretBox.encrypt(secret, sealedIn.endpointSecret(id)),
-        previousSecretSealed: null,
-        previousSecretExpiresAt: null,
-        deletedAt: null,
+      // One transaction for the endpoint, its audit entry and (with an Idempotency-Key) the stored
+      // answer: a crash leaves all of them or none.
+      const endpoint = await em.transactional(async (tx) => {
+        const created = tx.create(Endpoint, {
+          id,
+          tenantId: actor.tenantId,
+          environment: actor.environment,
+          name: input.name ?? null,
+          url: input.url,
+          description: input.description ?? null,
+          eventTypes: input.event_types && input.event_types.length > 0 ? input.event_types : ['*'],
+          headers: withStoredCredentials(input.headers ?? {}, {}),
+          timeoutSeconds: input.timeout_seconds ?? 10,
+          status,
+          disabledReason: status === 'disabled' ? 'manual' : null,
+          pausedAt: status === 'paused' ? new Date() : null,
+          verification: { status: 'pending', verified_at: null, reason: null },
+          metadata: input.metadata ?? {},
+          rateLimitPerSecond: input.rate_limit_per_second ?? null,
+          secretSealed: secretBox.encrypt(secret, sealedIn.endpointSecret(id)),
+          previousSecretSealed: null,
+          previousSecretExpiresAt: null,
+          deletedAt: null,
+        });
+        const { secret: _omitted, ...changes } = input;
+        audit(tx, actor, { action: 'endpoint.created', resourceType: 'endpoint', resourceId: created.id, changes });
+        await tx.flush();
+        await options.inTransaction?.(tx, { endpoint: created, secret });
+        return created;
       });
-      const { secret: _omitted, ...changes } = input;
-      audit(em, actor, { action: 'endpoint.created', resourceType: 'endpoint', resourceId: endpoint.id, changes });
-      await em.flush();
       // The endpoint exists once committed: Temporal being unreachable must not undo the create.
       // Its verification then stays `pending` until `POST /endpoints/{id}/verify`.
       await workflows

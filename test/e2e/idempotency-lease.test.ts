@@ -220,4 +220,50 @@ describe('Idempotency-Key claims left behind', () => {
     },
     120_000,
   );
+
+  it.skipIf(inject('hookline').embeddedDatabase)(
+    'creates an endpoint and stores its answer in one transaction: a claim lost meanwhile leaves no endpoint',
+    async () => {
+      const t = await stack.newTenant();
+      const headers = { 'idempotency-key': 'create-once' };
+      const lock = new pg.Client({ connectionString: stack.env.databaseUrl });
+      await lock.connect();
+      let pending: Promise<unknown> | undefined;
+      try {
+        await lock.query('begin');
+        await lock.query('lock table endpoints in access exclusive mode');
+        // The request claims the key, then waits on the lock to insert the endpoint.
+        pending = t.api('POST', '/endpoints', { url }, headers);
+        await waitFor(
+          async () => (await db.query(`select 1 from idempotency_records where tenant_id = $1 and key = 'create-once'`, [t.id])).rowCount === 1,
+          10_000,
+          'the claim',
+        );
+        // Another request takes the claim over (as one would after the lease).
+        await db.query(`update idempotency_records set claim_token = $2 where tenant_id = $1`, [t.id, 'e'.repeat(32)]);
+      } finally {
+        await lock.query('commit').catch(() => undefined);
+        await lock.end();
+      }
+      await pending;
+      // The work found its claim gone when it came to store the answer, and rolled back with it.
+      await new Promise((r) => setTimeout(r, 500));
+      const rows = await db.query(`select id from endpoints where tenant_id = $1`, [t.id]);
+      expect(rows.rowCount).toBe(0);
+      const [record] = (await db.query(`select state from idempotency_records where tenant_id = $1`, [t.id])).rows;
+      expect(record).toEqual({ state: 'running' });
+    },
+  );
+
+  it('replays a created endpoint, its signing secret included, to a retry with the same key', async () => {
+    const t = await stack.newTenant();
+    const headers = { 'idempotency-key': 'create-replay' };
+    const first = await t.api('POST', '/endpoints', { url }, headers);
+    expect(first.status).toBe(201);
+    const again = await t.api('POST', '/endpoints', { url }, headers);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await db.query(`select id from endpoints where tenant_id = $1`, [t.id])).rowCount).toBe(1);
+  });
 });
