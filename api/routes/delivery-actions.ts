@@ -2,6 +2,8 @@ import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { presentDelivery } from '../presenters.js';
+import type { Delivery } from '../../src/db/entities/index.js';
+import type { RetryOutcome } from '../../src/services/replays.js';
 import { IdParamsSchema } from '../schemas/common.js';
 import { DeliverySchema } from '../schemas/deliveries.js';
 import { DeliveryActionBodySchema, EndpointRecoverResultSchema, EndpointRecoverSchema } from '../schemas/delivery-actions.js';
@@ -29,10 +31,11 @@ export function deliveryActionRoutes(table: RouteTable): Router<AppState> {
       responses: { 201: { description: 'The new delivery, under way', schema: DeliverySchema } },
     },
     async (ctx, { params }) => {
-      const { services, actor } = ctx.state;
-      const replay = await services.replays.replay(actor!, params.id);
+      const { services, actor, idempotency } = ctx.state;
+      const answer = (replay: Delivery) => presentDelivery(replay, services.workflows);
+      const replay = await services.replays.replay(actor!, params.id, idempotency && ((tx, r) => idempotency.complete(tx, 201, answer(r))));
       ctx.status = 201;
-      ctx.body = presentDelivery(replay, services.workflows);
+      ctx.body = answer(replay);
     },
   );
 
@@ -56,10 +59,12 @@ export function deliveryActionRoutes(table: RouteTable): Router<AppState> {
       },
     },
     async (ctx, { params }) => {
-      const { services, actor } = ctx.state;
-      const outcome = await services.replays.retry(actor!, params.id);
-      ctx.status = outcome.kind === 'replayed' ? 201 : 202;
-      ctx.body = presentDelivery(outcome.delivery, services.workflows);
+      const { services, actor, idempotency } = ctx.state;
+      const status = (o: RetryOutcome) => (o.kind === 'replayed' ? 201 : 202);
+      const answer = (o: RetryOutcome) => presentDelivery(o.delivery, services.workflows);
+      const outcome = await services.replays.retry(actor!, params.id, idempotency && ((tx, o) => idempotency.complete(tx, status(o), answer(o))));
+      ctx.status = status(outcome);
+      ctx.body = answer(outcome);
     },
   );
 
@@ -81,10 +86,14 @@ export function deliveryActionRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'How many deliveries were replayed', schema: EndpointRecoverResultSchema } },
     },
     async (ctx, { params, body }) => {
-      const replayed = await ctx.state.services.replays.recover(ctx.state.actor!, params.id, {
-        since: new Date(body.since),
-        until: body.until === undefined ? undefined : new Date(body.until),
-      });
+      const { idempotency } = ctx.state;
+      const window = { since: new Date(body.since), until: body.until === undefined ? undefined : new Date(body.until) };
+      const replayed = await ctx.state.services.replays.recover(
+        ctx.state.actor!,
+        params.id,
+        window,
+        idempotency && ((tx, n) => idempotency.complete(tx, 200, { replayed: n })),
+      );
       ctx.body = { replayed };
     },
   );

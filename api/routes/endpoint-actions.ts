@@ -2,6 +2,8 @@ import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { presentDeletedEndpoint, presentDelivery, presentEndpoint, presentEndpointStats } from '../presenters.js';
+import type { Delivery } from '../../src/db/entities/index.js';
+import type { SecretRotation } from '../../src/services/endpoint-lifecycle.js';
 import { DeliverySchema } from '../schemas/deliveries.js';
 import { EndpointParamsSchema } from '../schemas/endpoints.js';
 import {
@@ -53,14 +55,19 @@ export function endpointActionRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'The endpoint and its new signing secret', schema: EndpointSecretRotatedSchema } },
     },
     async (ctx, { params, body }) => {
-      const rotation = await ctx.state.services.lifecycle.rotateSecret(ctx.state.actor!, params.id, {
-        gracePeriodSeconds: body.grace_period_seconds,
-      });
-      ctx.body = {
+      const { idempotency } = ctx.state;
+      const answer = (rotation: SecretRotation) => ({
         ...presentEndpoint(rotation.endpoint),
         signing_secret: rotation.secret,
         previous_secret_expires_at: rotation.previousSecretExpiresAt?.toISOString() ?? null,
-      };
+      });
+      const rotation = await ctx.state.services.lifecycle.rotateSecret(
+        ctx.state.actor!,
+        params.id,
+        { gracePeriodSeconds: body.grace_period_seconds },
+        idempotency && ((tx, r) => idempotency.complete(tx, 200, answer(r))),
+      );
+      ctx.body = answer(rotation);
     },
   );
 
@@ -80,10 +87,16 @@ export function endpointActionRoutes(table: RouteTable): Router<AppState> {
       responses: { 201: { description: 'The test delivery', schema: DeliverySchema } },
     },
     async (ctx, { params, body }) => {
-      const { services, actor } = ctx.state;
-      const delivery = await services.lifecycle.sendTest(actor!, params.id, { eventType: body.event_type });
+      const { services, actor, idempotency } = ctx.state;
+      const answer = (delivery: Delivery) => presentDelivery(delivery, services.workflows);
+      const delivery = await services.lifecycle.sendTest(
+        actor!,
+        params.id,
+        { eventType: body.event_type },
+        idempotency && ((tx, d) => idempotency.complete(tx, 201, answer(d))),
+      );
       ctx.status = 201;
-      ctx.body = presentDelivery(delivery, services.workflows);
+      ctx.body = answer(delivery);
     },
   );
 

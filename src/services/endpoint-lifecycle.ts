@@ -9,6 +9,7 @@ import type { ServiceContext } from './context.js';
 import { findEndpoint } from './endpoints.js';
 import { invalid, notFound } from './errors.js';
 import { createOriginalDelivery } from './events.js';
+import type { StoreAnswer } from './idempotency.js';
 
 /** How long the previous secret keeps signing after a rotation, unless the caller says otherwise. */
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -90,7 +91,12 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
      * new one until the grace period ends (none for 0). The row is locked so concurrent rotations
      * chain instead of losing a secret that was already handed out.
      */
-    async rotateSecret(actor: Actor, id: string, input: { gracePeriodSeconds?: number | undefined }): Promise<SecretRotation> {
+    async rotateSecret(
+      actor: Actor,
+      id: string,
+      input: { gracePeriodSeconds?: number | undefined },
+      storeAnswer?: StoreAnswer<SecretRotation>,
+    ): Promise<SecretRotation> {
       const grace = input.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       return em.transactional(async (tx) => {
         const endpoint = await findOwnEndpoint(tx, actor, id, true);
@@ -108,7 +114,10 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
           resourceId: endpoint.id,
           changes: { grace_period_seconds: grace },
         });
-        return { endpoint, secret, previousSecretExpiresAt };
+        const rotation = { endpoint, secret, previousSecretExpiresAt };
+        await tx.flush();
+        await storeAnswer?.(tx, rotation);
+        return rotation;
       });
     },
 
@@ -116,7 +125,7 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
      * Sends a synthetic event to this endpoint only: one delivery, attempted once (a test is not
      * retried or dead-lettered). A disabled endpoint records it as `failed`, like any event.
      */
-    async sendTest(actor: Actor, id: string, input: { eventType?: string | undefined }): Promise<Delivery> {
+    async sendTest(actor: Actor, id: string, input: { eventType?: string | undefined }, storeAnswer?: StoreAnswer<Delivery>): Promise<Delivery> {
       const type = input.eventType ?? TEST_EVENT_TYPE;
       if (!catalogue.has(type)) {
         throw invalid('unknown event type', [
@@ -124,24 +133,27 @@ export function createEndpointLifecycleService({ em, secretBox, workflows, catal
         ]);
       }
       const endpoint = await findOwnEndpoint(em, actor, id);
-      const event = em.create(Event, {
-        id: newId('event'),
-        tenantId: actor.tenantId,
-        environment: actor.environment,
-        type,
-        data: { test: true, message: `A test ${type} event sent by Hookline to endpoint ${endpoint.id}.` },
-        externalId: null,
-        test: true,
+      return em.transactional(async (tx) => {
+        const event = tx.create(Event, {
+          id: newId('event'),
+          tenantId: actor.tenantId,
+          environment: actor.environment,
+          type,
+          data: { test: true, message: `A test ${type} event sent by Hookline to endpoint ${endpoint.id}.` },
+          externalId: null,
+          test: true,
+        });
+        const delivery = createOriginalDelivery(tx, event, endpoint, workflows.taskQueue);
+        audit(tx, actor, {
+          action: 'endpoint.tested',
+          resourceType: 'endpoint',
+          resourceId: endpoint.id,
+          changes: { event_type: type, event_id: event.id, delivery_id: delivery.id },
+        });
+        await tx.flush();
+        await storeAnswer?.(tx, delivery);
+        return delivery;
       });
-      const delivery = createOriginalDelivery(em, event, endpoint, workflows.taskQueue);
-      audit(em, actor, {
-        action: 'endpoint.tested',
-        resourceType: 'endpoint',
-        resourceId: endpoint.id,
-        changes: { event_type: type, event_id: event.id, delivery_id: delivery.id },
-      });
-      await em.flush();
-      return delivery;
     },
 
     /**

@@ -5,6 +5,12 @@ import type { Actor } from './actor.js';
 import { sealedIn, type SecretBox } from '../delivery/secrets.js';
 import { AppError } from './errors.js';
 
+/**
+ * Stores a request's answer inside the transaction of its work (see `IdempotencyHandle.complete`),
+ * so a crash leaves both or neither; throws, rolling the work back, when the claim was lost.
+ */
+export type StoreAnswer<T> = (tx: EntityManager, result: T) => Promise<void>;
+
 /** How long a key is remembered. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 

@@ -6,6 +6,7 @@ import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { AppError, invalid, notFound } from './errors.js';
+import type { StoreAnswer } from './idempotency.js';
 
 /** What `retry` did: woke a pending delivery's workflow, or replayed a finished one. */
 export type RetryOutcome = { kind: 'attempting'; delivery: Delivery } | { kind: 'replayed'; delivery: Delivery };
@@ -85,18 +86,26 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 /** Replay, retry and recover of deliveries. */
 export function createReplayService({ em, workflows }: ServiceContext) {
-  async function replayOne(actor: Actor, original: Delivery, action: 'delivery.replayed' | 'delivery.retried'): Promise<Delivery> {
+  async function replayOne(
+    actor: Actor,
+    original: Delivery,
+    action: 'delivery.replayed' | 'delivery.retried',
+    storeAnswer?: StoreAnswer<Delivery>,
+  ): Promise<Delivery> {
     assertReplayable(original);
     assertTarget(await em.findOne(Endpoint, { id: original.endpointId }));
-    const replay = createReplay(em, original, workflows.taskQueue);
-    audit(em, actor, {
-      action,
-      resourceType: 'delivery',
-      resourceId: original.id,
-      changes: { replay_of: original.id, replay_id: replay.id },
+    return em.transactional(async (tx) => {
+      const replay = createReplay(tx, original, workflows.taskQueue);
+      audit(tx, actor, {
+        action,
+        resourceType: 'delivery',
+        resourceId: original.id,
+        changes: { replay_of: original.id, replay_id: replay.id },
+      });
+      await tx.flush();
+      await storeAnswer?.(tx, replay);
+      return replay;
     });
-    await em.flush();
-    return replay;
   }
 
   return {
@@ -104,8 +113,8 @@ export function createReplayService({ em, workflows }: ServiceContext) {
      * Sends a `failed` or `dead_letter` delivery again as a new delivery (`replay_of` set) with
      * the same event, so receivers get the same `webhook-id` and can dedupe.
      */
-    async replay(actor: Actor, id: string): Promise<Delivery> {
-      return replayOne(actor, await findDelivery(em, actor, id), 'delivery.replayed');
+    async replay(actor: Actor, id: string, storeAnswer?: StoreAnswer<Delivery>): Promise<Delivery> {
+      return replayOne(actor, await findDelivery(em, actor, id), 'delivery.replayed', storeAnswer);
     },
 
     /**
@@ -113,24 +122,29 @@ export function createReplayService({ em, workflows }: ServiceContext) {
      * started if it is missing); a finished unsuccessful one is replayed. A delivery held by a
      * paused endpoint stays held: the attempt finds the endpoint paused.
      */
-    async retry(actor: Actor, id: string): Promise<RetryOutcome> {
+    async retry(actor: Actor, id: string, storeAnswer?: StoreAnswer<RetryOutcome>): Promise<RetryOutcome> {
       const delivery = await findDelivery(em, actor, id);
       if (delivery.status !== 'pending') {
-        return { kind: 'replayed', delivery: await replayOne(actor, delivery, 'delivery.retried') };
+        const store = storeAnswer && ((tx: EntityManager, replay: Delivery) => storeAnswer(tx, { kind: 'replayed', delivery: replay }));
+        return { kind: 'replayed', delivery: await replayOne(actor, delivery, 'delivery.retried', store) };
       }
       if (!(await workflows.signal(delivery.id, 'attemptNow'))) {
         // No workflow yet (its start failed after the commit): starting it attempts at once.
         const endpoint = await em.findOne(Endpoint, { id: delivery.endpointId });
         await workflows.start(delivery, endpoint?.url ?? '');
       }
-      audit(em, actor, {
-        action: 'delivery.retried',
-        resourceType: 'delivery',
-        resourceId: delivery.id,
-        changes: { attempt_now: true },
+      const outcome: RetryOutcome = { kind: 'attempting', delivery };
+      await em.transactional(async (tx) => {
+        audit(tx, actor, {
+          action: 'delivery.retried',
+          resourceType: 'delivery',
+          resourceId: delivery.id,
+          changes: { attempt_now: true },
+        });
+        await tx.flush();
+        await storeAnswer?.(tx, outcome);
       });
-      await em.flush();
-      return { kind: 'attempting', delivery };
+      return outcome;
     },
 
     /**
@@ -139,7 +153,7 @@ export function createReplayService({ em, workflows }: ServiceContext) {
      * over the same window replays each original once. Deliveries of synthetic test events are
      * left alone. Returns how many were replayed.
      */
-    async recover(actor: Actor, endpointId: string, window: RecoverWindow): Promise<number> {
+    async recover(actor: Actor, endpointId: string, window: RecoverWindow, storeAnswer?: StoreAnswer<number>): Promise<number> {
       const until = window.until ?? new Date();
       if (window.since >= until) {
         throw invalid('the recovery window is empty', [
@@ -181,6 +195,8 @@ export function createReplayService({ em, workflows }: ServiceContext) {
           resourceId: endpoint.id,
           changes: { since: window.since.toISOString(), until: until.toISOString(), replayed: created.length },
         });
+        await tx.flush();
+        await storeAnswer?.(tx, created.length);
         return created;
       });
       return replays.length;

@@ -266,4 +266,64 @@ describe('Idempotency-Key claims left behind', () => {
     expect(again.body).toEqual(first.body);
     expect((await db.query(`select id from endpoints where tenant_id = $1`, [t.id])).rowCount).toBe(1);
   });
+
+  /**
+   * Sends `path` with an Idempotency-Key while `table` is locked, takes the request's claim over
+   * (as a retry would after the lease) while it waits, then releases the lock and lets it finish.
+   */
+  async function loseClaimWhileWaiting(t: Tenant, table: string, path: string, body: unknown, key: string): Promise<void> {
+    const lock = new pg.Client({ connectionString: stack.env.databaseUrl });
+    await lock.connect();
+    let pending: Promise<unknown> | undefined;
+    try {
+      await lock.query('begin');
+      await lock.query(`lock table ${table} in access exclusive mode`);
+      pending = t.api('POST', path, body, { 'idempotency-key': key });
+      await waitFor(
+        async () => (await db.query(`select 1 from idempotency_records where tenant_id = $1 and key = $2`, [t.id, key])).rowCount === 1,
+        10_000,
+        `the claim of ${path}`,
+      );
+      await db.query(`update idempotency_records set claim_token = $3 where tenant_id = $1 and key = $2`, [t.id, key, 'e'.repeat(32)]);
+    } finally {
+      await lock.query('commit').catch(() => undefined);
+      await lock.end();
+    }
+    await pending;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+
+  /** A delivery that ended `failed` (its endpoint was disabled when the event came), replayable once the endpoint is active again. */
+  async function failedDelivery(t: Tenant): Promise<{ endpointId: string; deliveryId: string }> {
+    const ep = await createEndpoint(t, { url, event_types: ['order.created'], status: 'disabled' });
+    expect((await t.api('POST', '/events', { type: 'order.created', data: { n: 1 } })).status).toBe(202);
+    expect((await t.api('PATCH', `/endpoints/${ep.id}`, { status: 'active' })).status).toBe(200);
+    const [row] = (await db.query(`select id from deliveries where endpoint_id = $1`, [ep.id])).rows;
+    return { endpointId: ep.id, deliveryId: row.id };
+  }
+
+  const countDeliveries = async (t: Tenant) => Number((await db.query(`select count(*) from deliveries where tenant_id = $1`, [t.id])).rows[0].count);
+
+  it.skipIf(inject('hookline').embeddedDatabase)(
+    'rolls back a test event, a replay, a retry, a recovery and a secret rotation whose claim was lost, with their answers',
+    async () => {
+      const t = await stack.newTenant();
+      const { endpointId, deliveryId } = await failedDelivery(t);
+      const before = await countDeliveries(t);
+      await loseClaimWhileWaiting(t, 'deliveries', `/endpoints/${endpointId}/test`, {}, 'lost-test');
+      await loseClaimWhileWaiting(t, 'deliveries', `/deliveries/${deliveryId}/replay`, {}, 'lost-replay');
+      await loseClaimWhileWaiting(t, 'deliveries', `/deliveries/${deliveryId}/retry`, {}, 'lost-retry');
+      await loseClaimWhileWaiting(t, 'endpoints', `/endpoints/${endpointId}/recover`, { since: '2000-01-01T00:00:00Z' }, 'lost-recover');
+      expect(await countDeliveries(t)).toBe(before);
+
+      const secret = async () => (await db.query(`select secret_sealed from endpoints where id = $1`, [endpointId])).rows[0].secret_sealed;
+      const sealed = await secret();
+      await loseClaimWhileWaiting(t, 'endpoints', `/endpoints/${endpointId}/rotate-secret`, {}, 'lost-rotation');
+      expect(await secret()).toBe(sealed);
+      const states = (await db.query(`select key, state from idempotency_records where tenant_id = $1 order by key`, [t.id])).rows;
+      expect(states.every((r) => r.state === 'running')).toBe(true);
+      expect(states).toHaveLength(5);
+    },
+    120_000,
+  );
 });
