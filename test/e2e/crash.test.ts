@@ -1,29 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { startWorkerProcess } from '../helpers/entry-point.js';
 import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js';
 import { deliverOne, waitForDeliveryStatus } from '../helpers/api.js';
 
 let stack: Stack;
 let receiver: Receiver | undefined;
 const children: ChildProcess[] = [];
-const root = resolve(import.meta.dirname, '../..');
 
-/** Starts `npm run worker`'s entry point as its own OS process and waits until it polls. */
+/** Starts `npm run worker`'s entry point as its own OS process and waits until it runs. */
 async function spawnWorker(): Promise<ChildProcess> {
-  // node itself (not the tsx wrapper), so SIGKILL hits the process that runs the activity.
-  const child = spawn(process.execPath, ['--import', './scripts/node-compat.mjs', '--import', 'tsx', 'src/main/worker.ts'], {
-    cwd: root,
-    env: { ...process.env, ...stack.workerEnv, LOG_LEVEL: 'info', NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(() => output.includes('worker running'), 60_000, `worker start (output so far: ${output.slice(-500)})`);
-  return child;
+  const worker = await startWorkerProcess(stack.workerEnv);
+  children.push(worker.process);
+  return worker.process;
 }
 
 /** Kills every worker still running and waits for each to exit. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newId } from '../../src/ids.js';
@@ -8,12 +7,12 @@ import { canonicalJson } from '../../src/services/idempotency.js';
 import { waitFor } from '../helpers/receiver.js';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
 import { createEndpoint } from '../helpers/api.js';
+import { startApiProcess } from '../helpers/entry-point.js';
 
 // A 3 s request timeout gives claims a 6 s lease, so a real crash is taken over within the test.
 let stack: Stack;
 let db: pg.Client;
 const children: ChildProcess[] = [];
-const root = resolve(import.meta.dirname, '../..');
 const url = 'http://127.0.0.1:9/hook';
 /** The idempotency scope of `POST /events`: its operation id and path. */
 const PUBLISH_SCOPE = 'publishEvent /manage/v1/webhooks/events';
@@ -50,22 +49,9 @@ async function eventIds(tenant: Tenant): Promise<string[]> {
 
 /** `src/main/api.ts` as an OS process of its own against this stack; resolves with its URL. */
 async function spawnApi(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', './scripts/node-compat.mjs', '--import', 'tsx', 'src/main/api.ts'], {
-    cwd: root,
-    env: { ...process.env, ...stack.workerEnv, LOG_LEVEL: 'info', NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  let apiUrl: string | undefined;
-  await waitFor(
-    () => (apiUrl = /"msg":"API listening"/.test(output) ? /"url":"(http:[^"]+)"/.exec(output)?.[1] : undefined) !== undefined,
-    60_000,
-    `API start (output so far: ${output.slice(-500)})`,
-  );
-  return { child, url: apiUrl! };
+  const api = await startApiProcess(stack.workerEnv);
+  children.push(api.process);
+  return { child: api.process, url: api.url };
 }
 
 describe('Idempotency-Key claims left behind', () => {

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -11,8 +10,8 @@ import { secretBoxFor, startApi, temporalSettings } from '../../src/main/runtime
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
 import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { createEndpoint, listDeliveries, publish, waitForDeliveryStatus } from '../helpers/api.js';
+import { startWorkerProcess } from '../helpers/entry-point.js';
 
-const root = resolve(import.meta.dirname, '../..');
 let stack: Stack;
 let worker: ChildProcess | undefined;
 let workerMetricsUrl: string;
@@ -63,24 +62,13 @@ async function scrape(url: string): Promise<{ text: string; samples: Sample[]; c
 
 /** Starts the worker entry point as its own process, with its metrics and the Temporal SDK's on ports. */
 async function spawnWorker(): Promise<{ child: ChildProcess; metricsUrl: string }> {
-  const child = spawn(process.execPath, ['--import', './scripts/node-compat.mjs', '--import', 'tsx', 'src/main/worker.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...stack.workerEnv,
-      LOG_LEVEL: 'info',
-      NODE_OPTIONS: '',
-      HOOKLINE_WORKER_METRICS_PORT: '0',
-      HOOKLINE_TEMPORAL_METRICS_PORT: String(temporalMetricsPort),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const worker = await startWorkerProcess({
+    ...stack.workerEnv,
+    HOOKLINE_WORKER_METRICS_PORT: '0',
+    HOOKLINE_TEMPORAL_METRICS_PORT: String(temporalMetricsPort),
   });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(() => output.includes('worker running'), 60_000, `worker start (output so far: ${output.slice(-800)})`);
-  const line = output.split('\n').find((l) => l.includes('worker metrics listening'));
-  return { child, metricsUrl: (JSON.parse(line!) as { url: string }).url };
+  const line = worker.output().split('\n').find((l) => l.includes('worker metrics listening'));
+  return { child: worker.process, metricsUrl: (JSON.parse(line!) as { url: string }).url };
 }
 
 beforeAll(async () => {

@@ -1,40 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js';
 import { createEndpoint, deliverOne, getDelivery } from '../helpers/api.js';
+import { spawnEntryPoint as spawnProcess, type EntryPoint } from '../helpers/entry-point.js';
 
 let stack: Stack;
 const receivers: Receiver[] = [];
 const children: ChildProcess[] = [];
-const root = resolve(import.meta.dirname, '../..');
 
-interface Child {
-  process: ChildProcess;
-  /** Everything the process printed so far. */
-  output(): string;
-  /** Resolves with the exit code (null when killed by a signal) and when it came. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
+type Child = EntryPoint;
 
-/** Starts an entry point (`src/main/<name>.ts`) as its own OS process, logging at info. */
+/** Starts an entry point (`src/main/<name>.ts`) as its own OS process against this stack. */
 function spawnEntryPoint(name: 'worker' | 'api', env: Record<string, string> = {}): Child {
-  // node itself (not the tsx wrapper), so the signal reaches the process that does the work.
-  const child = spawn(process.execPath, ['--import', './scripts/node-compat.mjs', '--import', 'tsx', `src/main/${name}.ts`], {
-    cwd: root,
-    env: { ...process.env, ...stack.workerEnv, LOG_LEVEL: 'info', NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((res) =>
-    child.once('exit', (code, signal) => res({ code, signal, at: Date.now() })),
-  );
-  return { process: child, output: () => output, exited };
+  const child = spawnProcess(name, { ...stack.workerEnv, ...env });
+  children.push(child.process);
+  return child;
 }
 
 /** The JSON log line of `child` with this message. */
