@@ -73,7 +73,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
 
     const now = new Date();
     const target = { url: endpoint.url, headers: endpoint.headers, timeoutSeconds: endpoint.timeoutSeconds, secrets: endpointSigningSecrets(endpoint, secretBox, now) };
-    const heartbeat = setInterval(() => heartbeatIfInActivity(), 2000);
+    const heartbeat = setInterval(() => heartbeatIfInActivity(), 1000);
     let sent;
     try {
       sent = await sendAttempt(sender, target, { eventId: event.id, body: webhookBody(event) }, now);

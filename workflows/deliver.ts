@@ -43,7 +43,9 @@ const { scheduleRetry, finishDelivery, publishNotices } = proxyLocalActivities<A
 // that dies mid-request is noticed within the heartbeat timeout and the attempt runs elsewhere.
 const { attemptDelivery } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '10 seconds',
+  // Heartbeats go every second (see attemptDelivery); a worker silent this long is taken for
+  // dead and the attempt runs on another. A slow receiver still gets its whole timeout.
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
 });
 

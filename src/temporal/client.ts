@@ -63,6 +63,13 @@ const DEFAULT_VERIFY_TIMEOUT_SECONDS = 30;
 /** A verification run ends within the receiver's limit plus this (activities, worker pick-up). */
 const VERIFY_RUN_MARGIN_SECONDS = 30;
 
+/**
+ * How long a delivery's workflow task may run before the server gives it to another worker (SDK
+ * default 10 s): a worker killed during a first attempt is replaced this fast. A first attempt to
+ * a slow receiver is not cut short: the worker extends the task while the local activity runs.
+ */
+export const DELIVERY_WORKFLOW_TASK_TIMEOUT = '3 seconds';
+
 const signals = { pause: pauseSignal, resume: resumeSignal, attemptNow: attemptNowSignal } as const;
 
 /** Connects a Temporal client. */
@@ -88,6 +95,7 @@ export function createDeliveryWorkflows(
           args: [{ deliveryId: delivery.id }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowTaskTimeout: DELIVERY_WORKFLOW_TASK_TIMEOUT,
           // From a worker's own connection: the server hands the first task straight back to it.
           ...(options.eagerStart && { requestEagerStart: true }),
           staticSummary: `${delivery.eventType} → ${hostOf(endpointUrl)}`,

@@ -35,6 +35,13 @@ export async function connectWorker(address: string): Promise<NativeConnection> 
   return NativeConnection.connect({ address });
 }
 
+/**
+ * How long a workflow task waits for the worker that cached its workflow before any worker may
+ * take it (SDK default 10 s): short, so a killed worker's deliveries move on within seconds. A
+ * live but busy worker that misses it costs a replay of a short history elsewhere, nothing more.
+ */
+export const STICKY_SCHEDULE_TO_START_TIMEOUT = '3 seconds';
+
 /** A Temporal worker running Hookline's workflows and activities. */
 export async function createWorker(connection: NativeConnection, settings: WorkerSettings, deps: ActivityDeps): Promise<Worker> {
   return Worker.create({
@@ -47,6 +54,9 @@ export async function createWorker(connection: NativeConnection, settings: Worke
     maxConcurrentActivityTaskExecutions: settings.tuning.activitySlots,
     maxConcurrentLocalActivityExecutions: settings.tuning.localActivitySlots,
     maxCachedWorkflows: settings.tuning.maxCachedWorkflows,
+    // A workflow's next task goes to the sticky queue of the worker that ran its last one; when
+    // that worker is dead, the server moves the task to the shared queue after this long.
+    stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
     shutdownGraceTime: '30 seconds',
   });
 }
