@@ -57,9 +57,15 @@ const deliveryRows = (stack: FaultStack, tenantId: string) =>
 export async function waitUntilSettled(stack: FaultStack, setup: FaultSetup, eventIds: readonly string[]): Promise<void> {
   const expected = new Set(eventIds).size * setup.paths.size;
   let last = { rows: 0, pending: 0 };
+  let lastError: string | undefined;
   const settled = await waitUntil(
     async () => {
-      const rows = await deliveryRows(stack, setup.tenant.id);
+      // A poll that fails (the shared PostgreSQL out of connections) is tried again, not fatal.
+      const rows = await deliveryRows(stack, setup.tenant.id).catch((err: Error) => {
+        lastError = err.message;
+        return undefined;
+      });
+      if (!rows) return false;
       last = { rows: rows.length, pending: rows.filter((r) => r.status === 'pending').length };
       return rows.length >= expected && last.pending === 0;
     },
@@ -67,7 +73,10 @@ export async function waitUntilSettled(stack: FaultStack, setup: FaultSetup, eve
     500,
   );
   if (!settled) {
-    throw new Error(`deliveries did not settle within ${SETTLE_TIMEOUT_MS / 1000} s: ${last.rows} of ${expected} rows, ${last.pending} still pending`);
+    throw new Error(
+      `deliveries did not settle within ${SETTLE_TIMEOUT_MS / 1000} s: ${last.rows} of ${expected} rows, ${last.pending} still pending` +
+        (lastError ? ` (last poll error: ${lastError})` : ''),
+    );
   }
 }
 

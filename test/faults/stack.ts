@@ -153,7 +153,10 @@ async function clusterServer(dir: string, serverUrl: string): Promise<TemporalSe
       }
     },
   };
-  await server.start();
+  await server.start().catch(async (err: unknown) => {
+    await dropDatabases(serverUrl, [prefix, `${prefix}_visibility`]).catch(() => undefined);
+    throw err;
+  });
   return server;
 }
 
@@ -173,13 +176,18 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     const dir = mkdtempSync(join(tmpdir(), `hookline-faults-${options.topology}-`));
     closers.push(async () => rmSync(dir, { recursive: true, force: true }));
 
+    // Each registers its cleanup as soon as it exists, so a failure of another still cleans it up.
     const [temporalServer, bundle, database] = await Promise.all([
-      options.topology === 'dev' ? devServer(dir) : clusterServer(dir, options.databaseServerUrl),
+      (options.topology === 'dev' ? devServer(dir) : clusterServer(dir, options.databaseServerUrl)).then((server) => {
+        closers.push(() => server.stop());
+        return server;
+      }),
       bundleWorkflows(),
-      freshDatabase(options.databaseServerUrl),
+      freshDatabase(options.databaseServerUrl).then((database) => {
+        closers.push(() => database.drop());
+        return database;
+      }),
     ]);
-    closers.push(() => database.drop());
-    closers.push(() => temporalServer.stop());
     const bundlePath = join(dir, 'workflow-bundle.js');
     writeFileSync(bundlePath, bundle.code);
 
