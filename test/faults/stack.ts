@@ -133,7 +133,16 @@ async function clusterServer(dir: string, serverUrl: string): Promise<TemporalSe
   const server: TemporalServer = {
     address: `127.0.0.1:${port}`,
     async start() {
-      cluster = await startTemporalCluster({ postgresUrl: serverUrl, databasePrefix: prefix, dataDir: dir, port, historyShards: 4 });
+      cluster = await startTemporalCluster({
+        postgresUrl: serverUrl,
+        databasePrefix: prefix,
+        dataDir: dir,
+        port,
+        historyShards: 4,
+        // The machine's PostgreSQL (100 connections) is shared with the engine and other test runs:
+        // the default pools let the server alone take more than half of it.
+        maxConns: { persistence: 6, visibility: 3 },
+      });
       const pid = cluster.pid;
       removeLastResort = onExit(() => process.kill(-pid, 'SIGKILL'));
     },
