@@ -43,6 +43,8 @@ export interface Publication {
   deliveries: number;
   /** Requests sent for this event (1 without retries). */
   tries: number;
+  /** performance.now() of the accepting answer (NaN without one). */
+  acceptedAt: number;
 }
 
 export interface PublishOptions {
@@ -88,9 +90,9 @@ async function publishOne(api: ApiClient, seq: number, options: PublishOptions, 
     }
     answers.add(status === 0 ? 'no answer' : status);
     if (status >= 200 && status < 300 && typeof body?.id === 'string') {
-      return { seq, eventId: body.id, deliveries: Number(body.deliveries), tries };
+      return { seq, eventId: body.id, deliveries: Number(body.deliveries), tries, acceptedAt: performance.now() };
     }
-    if (!RETRYABLE(status) || Date.now() + backoff > giveUpAt) return { seq, eventId: undefined, deliveries: 0, tries };
+    if (!RETRYABLE(status) || Date.now() + backoff > giveUpAt) return { seq, eventId: undefined, deliveries: 0, tries, acceptedAt: NaN };
     await sleep(backoff);
     backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
   }
