@@ -23,6 +23,11 @@ export interface TemporalClusterOptions {
   /** History shards (fixed for the life of the databases). */
   historyShards?: number;
   namespace?: string;
+  /**
+   * Connections each of the server's four services may hold to the persistence and to the
+   * visibility database (default 20 and 10). Lower them on a PostgreSQL shared with other work.
+   */
+  maxConns?: { persistence: number; visibility: number };
 }
 
 export interface TemporalCluster {
@@ -113,8 +118,8 @@ persistence:
   visibilityStore: visibility
   numHistoryShards: ${options.historyShards}
   datastores:
-    default:${store(options.databasePrefix, 20)}
-    visibility:${store(`${options.databasePrefix}_visibility`, 10)}
+    default:${store(options.databasePrefix, options.maxConns.persistence)}
+    visibility:${store(`${options.databasePrefix}_visibility`, options.maxConns.visibility)}
 
 global:
   membership:
@@ -210,6 +215,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     port: options.port ?? 7233,
     historyShards: options.historyShards ?? 4,
     namespace: options.namespace ?? 'default',
+    maxConns: options.maxConns ?? { persistence: 20, visibility: 10 },
   };
   const installed = await installTemporalServer();
   await setupTemporalSchemas(installed, settings.postgresUrl, settings.databasePrefix);

@@ -11,7 +11,8 @@ export interface ApiResponse {
 }
 
 export interface ApiClient {
-  call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse>;
+  /** `headers` are sent besides authorization and content type (e.g. `idempotency-key`). */
+  call(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
@@ -20,11 +21,11 @@ export function apiClient(apiUrl: string, apiKey: string, connections: number): 
   const pool = new Pool(apiUrl, { connections, keepAliveTimeout: 60_000, pipelining: 1 });
   const authorization = `Bearer ${apiKey}`;
   return {
-    async call(method, path, body) {
+    async call(method, path, body, headers = {}) {
       const res = await pool.request({
         method,
         path: `${WEBHOOKS}${path}`,
-        headers: body === undefined ? { authorization } : { authorization, 'content-type': 'application/json' },
+        headers: body === undefined ? { ...headers, authorization } : { ...headers, authorization, 'content-type': 'application/json' },
         ...(body !== undefined && { body: JSON.stringify(body) }),
         headersTimeout: REQUEST_TIMEOUT_MS,
         bodyTimeout: REQUEST_TIMEOUT_MS,

@@ -27,8 +27,20 @@ export interface Child {
   hasExited(): boolean;
   /** True once `stop` was called: its exit is no surprise. */
   stopRequested(): boolean;
+  /** Sends `signal` to the process (to its whole process group when started detached). */
+  kill(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
+}
+
+export interface ChildOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /**
+   * Its own process group, so a signal reaches everything it started and a terminal's Ctrl-C
+   * reaches it only through the caller.
+   */
+  detached?: boolean;
 }
 
 /** pino levels (40 warn, 50 error, 60 fatal) or, for text lines, the word the line leads with. */
@@ -48,16 +60,25 @@ function levelOf(line: string): 'warn' | 'error' | undefined {
   return undefined;
 }
 
-export function startChild(name: string, command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Child {
-  const proc: ChildProcess = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(name: string, command: string, args: string[], options: ChildOptions): Child {
+  const detached = options.detached ?? false;
+  const proc: ChildProcess = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached });
   if (proc.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const pid = proc.pid;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(detached ? -pid : pid, sig);
+    } catch (err) {
+      // Already gone (its group with it): nothing left to signal.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
   const logs: LogCounts = { warn: 0, error: 0, lines: 0, suppressed: 0 };
   let ended = false;
   let stopping = false;
   // Should the bench die without cleaning up, the child must not outlive it.
   const removeLastResort = onExit(() => {
-    if (!ended) process.kill(pid, 'SIGKILL');
+    if (!ended) signal('SIGKILL');
   });
   const exited = new Promise<string>((resolve) => {
     proc.once('exit', (code, signal) => {
@@ -88,13 +109,14 @@ export function startChild(name: string, command: string, args: string[], option
     exited,
     hasExited: () => ended,
     stopRequested: () => stopping,
+    kill: signal,
     async stop(graceMs = 15_000) {
       stopping = true;
       if (ended) return;
-      process.kill(pid, 'SIGTERM');
+      signal('SIGTERM');
       const gone = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
       if (!gone && !ended) {
-        process.kill(pid, 'SIGKILL');
+        signal('SIGKILL');
         await exited;
       }
     },

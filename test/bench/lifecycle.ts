@@ -70,6 +70,19 @@ export function installGuards(timeoutSeconds: number): { disarm(): void } {
   const onSignal = (signal: NodeJS.Signals) => void abort(130, `bench: ${signal}, shutting down`);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  runLastResortsOnExit();
+  return { disarm: () => clearTimeout(timer) };
+}
+
+let lastResortsInstalled = false;
+
+/**
+ * Runs the `onExit` last resorts when the process exits, however it exits: a test runner that
+ * kills its worker must not leave child processes behind. Installed once.
+ */
+export function runLastResortsOnExit(): void {
+  if (lastResortsInstalled) return;
+  lastResortsInstalled = true;
   process.on('exit', () => {
     for (const fn of lastResorts) {
       try {
@@ -79,7 +92,6 @@ export function installGuards(timeoutSeconds: number): { disarm(): void } {
       }
     }
   });
-  return { disarm: () => clearTimeout(timer) };
 }
 
 /** Polls `check` every `everyMs` until it holds or `timeoutMs` passes; false on timeout or abort. */

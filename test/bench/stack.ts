@@ -59,7 +59,8 @@ export interface StackOptions {
   cpuProfDir?: string | undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on at the moment, on loopback. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
   const { port } = server.address() as { port: number };
@@ -86,8 +87,8 @@ async function freshDatabase(serverUrl: string): Promise<{ url: string; name: st
   return { url: url.toString(), name };
 }
 
-/** The bench's own settings win over anything inherited that would configure the engine. */
-function baseEnv(): NodeJS.ProcessEnv {
+/** The caller's environment without anything inherited that would configure the engine. */
+export function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
     // Worker tuning passes through, so settings can be compared run against run.
@@ -99,7 +100,12 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function startTemporal(cli: string, port: number, dir: string): Child {
+/**
+ * Starts the Temporal dev server (the pinned CLI) with its state in `dir/temporal.db`, Hookline's
+ * search attributes and the tuning `npm start` uses. Started again on the same port and directory
+ * it picks up where it was, a SIGKILL included.
+ */
+export function startTemporalDevServer(cli: string, port: number, dir: string, options: { detached?: boolean } = {}): Child {
   const searchAttributeArgs = searchAttributeKeys.flatMap((key) => [
     '--search-attribute',
     `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`,
@@ -125,10 +131,11 @@ function startTemporal(cli: string, port: number, dir: string): Child {
     '--color',
     'never',
   ];
-  return startChild('temporal', cli, args, { cwd: dir, env: baseEnv() });
+  return startChild('temporal', cli, args, { cwd: dir, env: baseEnv(), ...options });
 }
 
-async function connectTemporalWhenUp(address: string, server: Child): Promise<Connection> {
+/** Connects once the server at `address` answers for the namespace; fails if `server` exits first. */
+export async function connectTemporalWhenUp(address: string, server: Pick<Child, 'hasExited' | 'exited'>): Promise<Connection> {
   const until = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (server.hasExited()) throw new Error(`the Temporal dev server exited (${await server.exited})`);
@@ -143,7 +150,8 @@ async function connectTemporalWhenUp(address: string, server: Child): Promise<Co
   }
 }
 
-async function waitForReadyz(apiUrl: string, api: Child): Promise<void> {
+/** Waits until the API at `apiUrl` answers /readyz with 200; fails if it exits first. */
+export async function waitForReadyz(apiUrl: string, api: Child): Promise<void> {
   const ok = await waitUntil(
     async () => {
       if (api.hasExited()) throw new Error(`the API exited (${await api.exited})`);
@@ -163,10 +171,10 @@ async function waitForReadyz(apiUrl: string, api: Child): Promise<void> {
  * A started worker shows as a poller on both the workflow and the activity task queue. Pollers are
  * told apart by the SDK's default identity, `<pid>@<host>`: a stopped worker's linger for minutes.
  */
-async function waitForPollers(connection: Connection, worker: Child): Promise<void> {
+export async function waitForPollers(connection: Connection, worker: Child, taskQueue = TASK_QUEUE): Promise<void> {
   const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = protobufs.temporal.api.enums.v1.TaskQueueType;
   const polling = async (taskQueueType: protobufs.temporal.api.enums.v1.TaskQueueType) => {
-    const res = await connection.workflowService.describeTaskQueue({ namespace: NAMESPACE, taskQueue: { name: TASK_QUEUE }, taskQueueType });
+    const res = await connection.workflowService.describeTaskQueue({ namespace: NAMESPACE, taskQueue: { name: taskQueue }, taskQueueType });
     return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${worker.pid}@`));
   };
   const ok = await waitUntil(
@@ -192,7 +200,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (!cli) throw new Error('no Temporal CLI: run `npm run temporal:install` or set TEMPORAL_CLI_PATH');
   const temporalPort = await freePort();
   const temporalAddress = `127.0.0.1:${temporalPort}`;
-  const temporalServer = startTemporal(cli, temporalPort, dir);
+  const temporalServer = startTemporalDevServer(cli, temporalPort, dir);
   registerStop(temporalServer);
 
   // Workers in production load a pre-built bundle; bundling inside the worker would also put

@@ -1,0 +1,3 @@
+import { describeFaults } from './suite.js';
+
+describeFaults('postgres', 'faults on the PostgreSQL-backed Temporal server (two workers, one API)');

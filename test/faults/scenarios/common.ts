@@ -1,0 +1,39 @@
+/** What every fault scenario is given, and small helpers they share. */
+import { waitUntil } from '../../bench/lifecycle.js';
+import { EVENT_TYPE, type FaultSetup } from '../ledger.js';
+import type { Publishing } from '../publisher.js';
+import type { FaultStack } from '../stack.js';
+
+export interface FaultContext {
+  stack: FaultStack;
+  /** Events to publish during the fault. */
+  events: number;
+}
+
+/** The body of event `seq` of a fault: its sequence number tells the logical events apart. */
+export const eventBody = (fault: string, seq: number) => ({ type: EVENT_TYPE, data: { fault, seq } });
+
+/** Seconds, one decimal, for the summary line. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Waits (bounded) until `count` events are accepted, so the fault strikes mid-publish. */
+export async function untilAccepted(publishing: Publishing, count: number, what: string): Promise<void> {
+  const ok = await waitUntil(() => publishing.accepted() >= count, 120_000, 20);
+  if (!ok) throw new Error(`${what}: only ${publishing.accepted()} of the first ${count} events were accepted within 120 s`);
+}
+
+/** performance.now() of the first receipt after `t` of any delivery of `eventIds`, or undefined. */
+export function firstReceiptAfter(setup: FaultSetup, eventIds: Iterable<string>, t: number): number | undefined {
+  let first: number | undefined;
+  for (const eventId of eventIds) {
+    for (const path of setup.paths.values()) {
+      const at = setup.receiver.receipt(eventId, path)?.times.find((time) => time > t);
+      if (at !== undefined && (first === undefined || at < first)) first = at;
+    }
+  }
+  return first;
+}
+
+/** Event ids of the accepted publications. */
+export const acceptedIds = (publications: readonly { eventId: string | undefined }[]) =>
+  publications.flatMap((p) => (p.eventId ? [p.eventId] : []));
