@@ -31,6 +31,8 @@ export interface FaultStackOptions {
   topology: Topology;
   /** The PostgreSQL server that holds every database of the run, e.g. postgresql://postgres@127.0.0.1:5432/postgres */
   databaseServerUrl: string;
+  /** Where Hookline's own database goes instead (a private cluster a fault may stop), when set. */
+  hooklineDatabaseServerUrl?: string;
   retrySchedule: string;
   workers: number;
 }
@@ -192,7 +194,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
         return server;
       }),
       bundleWorkflows(),
-      freshDatabase(options.databaseServerUrl).then((database) => {
+      freshDatabase(options.hooklineDatabaseServerUrl ?? options.databaseServerUrl).then((database) => {
         closers.push(() => database.drop());
         return database;
       }),

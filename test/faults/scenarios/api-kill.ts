@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sleep } from '../../bench/lifecycle.js';
-import { auditFault, setUpFault, waitUntilSettled, type FaultResult } from '../ledger.js';
+import { auditFault, setUpFault, waitUntilSettled } from '../ledger.js';
 import { startPublishing } from '../publisher.js';
-import { acceptedIds, eventBody, seconds, untilAccepted, type FaultContext } from './common.js';
+import { acceptedIds, eventBody, exactlyOnce, seconds, untilAccepted, type ExactlyOnceResult, type FaultContext } from './common.js';
 
 const FAULT = 'api-kill';
 const PUBLISH_SPREAD_MS = 20_000;
@@ -15,16 +15,7 @@ const PUBLISH_SPREAD_MS = 20_000;
 const RETRY_FOR_MS = 120_000;
 const DOWN_MS = 1_000;
 
-export interface ApiKillResult extends FaultResult {
-  /** Logical events (by sequence number) that no client got a 2xx for. */
-  unacknowledged: number[];
-  /** Logical events stored more than once, with how many times. */
-  storedTwice: { seq: number; times: number }[];
-  /** Logical events stored that no 2xx acknowledged. */
-  storedUnacknowledged: number[];
-}
-
-export async function apiKill({ stack, events }: FaultContext): Promise<ApiKillResult> {
+export async function apiKill({ stack, events }: FaultContext): Promise<ExactlyOnceResult> {
   const setup = await setUpFault(stack, FAULT);
   try {
     const run = randomBytes(3).toString('hex');
@@ -46,18 +37,9 @@ export async function apiKill({ stack, events }: FaultContext): Promise<ApiKillR
     await waitUntilSettled(stack, setup, acceptedIds(publications));
     const result = await auditFault(stack, setup, FAULT, publications, publishing.answers);
 
-    const stored = await stack.orm.em
-      .fork()
-      .execute<{ seq: number; times: number }[]>(`select (data->>'seq')::int as seq, count(*)::int as times from events where tenant_id = ? group by 1`, [setup.tenant.id]);
-    const acknowledged = new Set(publications.filter((p) => p.eventId).map((p) => p.seq));
     const retried = publications.filter((p) => p.tries > 1).length;
     result.notes.push(`API down ${seconds(readyAt - killedAt)} (kill → /readyz)`, `${retried} events retried`);
-    return {
-      ...result,
-      unacknowledged: publications.filter((p) => !p.eventId).map((p) => p.seq),
-      storedTwice: stored.filter((s) => s.times > 1),
-      storedUnacknowledged: stored.filter((s) => !acknowledged.has(s.seq)).map((s) => s.seq),
-    };
+    return exactlyOnce(stack, setup, result, publications);
   } finally {
     await setup.receiver.close();
   }

@@ -1,13 +1,39 @@
 /** What every fault scenario is given, and small helpers they share. */
 import { waitUntil } from '../../bench/lifecycle.js';
-import { EVENT_TYPE, type FaultSetup } from '../ledger.js';
-import type { Publishing } from '../publisher.js';
+import { EVENT_TYPE, type FaultResult, type FaultSetup } from '../ledger.js';
+import type { Publication, Publishing } from '../publisher.js';
 import type { FaultStack } from '../stack.js';
 
 export interface FaultContext {
   stack: FaultStack;
   /** Events to publish during the fault. */
   events: number;
+  /** Hookline's own PostgreSQL, when it is a private cluster the suite may stop and start. */
+  database?: { stop(): Promise<void>; start(): Promise<void> };
+}
+
+/** A fault where clients retry each event with its Idempotency-Key: each must be stored once. */
+export interface ExactlyOnceResult extends FaultResult {
+  /** Logical events (by sequence number) that no client got a 2xx for. */
+  unacknowledged: number[];
+  /** Logical events stored more than once, with how many times. */
+  storedTwice: { seq: number; times: number }[];
+  /** Logical events stored that no 2xx acknowledged. */
+  storedUnacknowledged: number[];
+}
+
+/** Compares what clients were told with the events stored for the fault's tenant. */
+export async function exactlyOnce(stack: FaultStack, setup: FaultSetup, result: FaultResult, publications: Publication[]): Promise<ExactlyOnceResult> {
+  const stored = await stack.orm.em
+    .fork()
+    .execute<{ seq: number; times: number }[]>(`select (data->>'seq')::int as seq, count(*)::int as times from events where tenant_id = ? group by 1`, [setup.tenant.id]);
+  const acknowledged = new Set(publications.filter((p) => p.eventId).map((p) => p.seq));
+  return {
+    ...result,
+    unacknowledged: publications.filter((p) => !p.eventId).map((p) => p.seq),
+    storedTwice: stored.filter((s) => s.times > 1),
+    storedUnacknowledged: stored.filter((s) => !acknowledged.has(s.seq)).map((s) => s.seq),
+  };
 }
 
 /** The body of event `seq` of a fault: its sequence number tells the logical events apart. */
