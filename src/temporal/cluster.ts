@@ -36,6 +36,8 @@ export interface TemporalCluster {
   /** The server's process id (its own process group). */
   pid: number;
   logFile: string;
+  /** Resolves with the exit code (or signal) once the server process has ended. */
+  exited: Promise<string>;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s). */
   stop(): Promise<void>;
 }
@@ -232,6 +234,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     detached: true,
   });
   closeSync(out);
+  const exited = new Promise<string>((res) => server.once('exit', (code, signal) => res(signal ?? String(code))));
   const address = `127.0.0.1:${settings.port}`;
   const cliPath = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
   if (!cliPath) throw new Error('the Temporal CLI is needed to prepare the cluster (npm run temporal:install)');
@@ -250,5 +253,5 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     await stop().catch(() => undefined);
     throw err;
   }
-  return { address, namespace: settings.namespace, pid: server.pid!, logFile, stop };
+  return { address, namespace: settings.namespace, pid: server.pid!, logFile, exited, stop };
 }

@@ -7,7 +7,7 @@
  */
 import type { ApiClient } from './api-client.js';
 import { createEndpoint } from './api-client.js';
-import { memoryOf, type CpuDelta, type CpuSampler, type Memory } from './cpu-sampler.js';
+import { largestMemoryOf, memoryOf, type CpuDelta, type CpuSampler, type Memory } from './cpu-sampler.js';
 import { isAborted, waitUntil } from './lifecycle.js';
 import type { Receiver } from './receiver.js';
 import type { Stack } from './stack.js';
@@ -38,7 +38,7 @@ export async function runBackoffScenario(
   options: { deliveries: number; concurrency: number; timeoutMs: number },
 ): Promise<BackoffResult> {
   const { stack, api, receiver } = ctx;
-  await stack.restartWorker({ HOOKLINE_RETRY_SCHEDULE: BACKOFF_RETRY_SCHEDULE });
+  await stack.restartWorkers({ HOOKLINE_RETRY_SCHEDULE: BACKOFF_RETRY_SCHEDULE });
   const endpoint = await createEndpoint(api, `${receiver.base}${PATH}`, EVENT_TYPE);
   receiver.addPath(PATH, endpoint.secret, { failing: true });
   const answeredBefore = receiver.stats.failedAnswers;
@@ -83,7 +83,7 @@ export async function runBackoffScenario(
   );
   const firstAttemptsSeconds = allAttempted ? (performance.now() - started) / 1000 : null;
   const cpu = ctx.sampler.delta(cpuFrom, ctx.sampler.sample());
-  const memory = memoryOf(stack.worker.pid);
+  const memory = largestMemoryOf(stack.workers.map((w) => w.pid));
   return {
     deliveries: options.deliveries,
     postFailures,

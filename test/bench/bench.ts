@@ -11,7 +11,7 @@
 import { apiClient, createEndpoint, type ApiClient } from './api-client.js';
 import { runBackoffScenario } from './backoff-scenario.js';
 import { measureCeiling } from './ceiling.js';
-import { cpuSampler, memoryOf, type CpuSampler } from './cpu-sampler.js';
+import { cpuSampler, largestMemoryOf, memoryOf, type CpuSampler } from './cpu-sampler.js';
 import { historyEventsPerFirstTryDelivery } from './history.js';
 import { Ledger } from './ledger.js';
 import { cleanup, installGuards, onCleanup, sleep, waitUntil } from './lifecycle.js';
@@ -58,7 +58,8 @@ const report: BenchReport = {
     sustained: SUSTAINED,
     ceiling: options.ceiling,
     apiConnections: API_CONNECTIONS,
-    temporal: TEMPORAL_TUNING,
+    topology: { temporal: options.temporal, workers: options.workers, apis: 1 },
+    temporal: options.temporal === 'dev' ? TEMPORAL_TUNING : { server: 'PostgreSQL persistence and visibility, 4 history shards', dynamicConfig: 'scripts/temporal/dynamicconfig.yaml' },
     retrySchedule: options.retrySchedule,
     backoffDeliveries: options.backoffDeliveries,
   },
@@ -129,11 +130,14 @@ function verdicts(r: BenchReport, ledger: Ledger, receiver: Receiver): string[] 
 
 async function run(): Promise<void> {
   const loadAtStart = currentLoadAverage();
-  log(`${report.profile} run; starting the stack (Temporal dev server, API, worker, PostgreSQL)`);
+  const server = options.temporal === 'dev' ? 'Temporal dev server' : 'Temporal server on PostgreSQL';
+  log(`${report.profile} run; starting the stack (${server}, API, ${options.workers} worker${options.workers > 1 ? 's' : ''}, PostgreSQL)`);
   const stack = await startStack({
     databaseServerUrl: options.databaseServerUrl,
     retrySchedule: options.retrySchedule,
     cpuProfDir: options.cpuProfDir,
+    topology: options.temporal,
+    workers: options.workers,
   });
   const receiver: Receiver = await startReceiver();
   onCleanup('receiver', () => receiver.close());
@@ -153,8 +157,8 @@ async function run(): Promise<void> {
     endpointIds.push(ep.id);
   }
   const sampler: CpuSampler = cpuSampler(
-    () => ({ api: stack.api.pid, worker: stack.worker.pid, temporal: stack.temporalServer.pid }),
-    stack.databaseName,
+    () => ({ api: stack.api.pid, worker: stack.workers.map((w) => w.pid), temporal: stack.temporalServer.pid }),
+    stack.databaseNames,
   );
   onCleanup('CPU sampler', async () => sampler.close());
   const ledger = new Ledger();
@@ -214,7 +218,7 @@ async function run(): Promise<void> {
   log(`history events per first-try delivery: median ${report.history.median} (${report.history.sampled} workflows)`);
 
   // The worker is replaced for the backoff scenario: its peak is read first.
-  report.memory.peak = { api: memoryOf(stack.api.pid) ?? null, worker: memoryOf(stack.worker.pid) ?? null, temporal: memoryOf(stack.temporalServer.pid) ?? null };
+  report.memory.peak = { api: memoryOf(stack.api.pid) ?? null, worker: largestMemoryOf(stack.workers.map((w) => w.pid)) ?? null, temporal: memoryOf(stack.temporalServer.pid) ?? null };
 
   // The ledger is settled before the backoff scenario replaces the worker.
   await waitUntil(() => ledger.missingKeys(receiver).length === 0, options.finalWaitMs, 250);

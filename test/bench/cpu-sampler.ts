@@ -92,9 +92,9 @@ function machineBusyMs(): number {
  * A backend's title is "postgres: <cluster>: <user> <database> <client>(<port>) <state>"; the
  * server's own processes name no client.
  */
-function isOtherDatabasesBackend(cmdline: string, database: string): boolean {
+function isOtherDatabasesBackend(cmdline: string, databases: readonly string[]): boolean {
   const backend = /^postgres: (?:[^:]+: )?\S+ (\S+) (?:\[local\]|\S+\(\d+\))/.exec(cmdline);
-  return backend !== null && backend[1] !== database;
+  return backend !== null && !databases.includes(backend[1]!);
 }
 
 export interface CpuSampler {
@@ -126,7 +126,7 @@ function readProcesses(): { stats: Map<number, ProcStat>; children: Map<number, 
 }
 
 /** Accumulated CPU ticks of `postgres` processes: ours (our database's backends and the server's own) and all. */
-function postgresAccumulator(database: string) {
+function postgresAccumulator(databases: readonly string[]) {
   const last = new Map<number, { ticks: number; ours: boolean }>();
   const totals = { ours: 0, all: 0 };
   let primed = false;
@@ -137,7 +137,7 @@ function postgresAccumulator(database: string) {
       seen.add(stat.pid);
       const before = last.get(stat.pid);
       // A backend's title names its database from the start: classify each pid once.
-      const ours = before?.ours ?? !isOtherDatabasesBackend(readCmdline(stat.pid), database);
+      const ours = before?.ours ?? !isOtherDatabasesBackend(readCmdline(stat.pid), databases);
       // A pid first seen after the first poll started since the last one: all its CPU is new.
       const increment = before ? stat.ownTicks - before.ticks : primed ? stat.ownTicks : 0;
       totals.all += Math.max(0, increment);
@@ -150,9 +150,12 @@ function postgresAccumulator(database: string) {
   return { update, totals };
 }
 
-/** `roots` gives the current root pid of each process role (a restarted worker has a new one). */
-export function cpuSampler(roots: () => Record<Exclude<CpuRole, 'postgres'>, number>, database: string): CpuSampler {
-  const postgres = postgresAccumulator(database);
+/**
+ * `roots` gives the current root pid(s) of each process role (a restarted worker has a new one;
+ * several workers add up); `databases` are the engine's, whose backends count as `postgres`.
+ */
+export function cpuSampler(roots: () => Record<Exclude<CpuRole, 'postgres'>, number | readonly number[]>, databases: readonly string[]): CpuSampler {
+  const postgres = postgresAccumulator(databases);
   const pollPostgres = () => {
     const stats = new Map<number, ProcStat>();
     for (const entry of readdirSync('/proc')) {
@@ -177,9 +180,9 @@ export function cpuSampler(roots: () => Record<Exclude<CpuRole, 'postgres'>, num
     sample() {
       const { stats, children } = readProcesses();
       postgres.update(stats);
-      const treeTicks = (root: number): number => {
+      const treeTicks = (root: number | readonly number[]): number => {
         let ticks = 0;
-        const stack = [root];
+        const stack = typeof root === 'number' ? [root] : [...root];
         while (stack.length > 0) {
           const pid = stack.pop()!;
           ticks += stats.get(pid)?.ticks ?? 0;
@@ -227,6 +230,13 @@ export interface Memory {
   rssMB: number;
   /** Peak resident set of the process's life (VmHWM). */
   peakMB: number;
+}
+
+/** The memory of the largest of several processes of one role (each worker holds its own workflows). */
+export function largestMemoryOf(pids: readonly number[]): Memory | undefined {
+  const all = pids.map(memoryOf).filter((m): m is Memory => m !== undefined);
+  if (all.length === 0) return undefined;
+  return { rssMB: Math.max(...all.map((m) => m.rssMB)), peakMB: Math.max(...all.map((m) => m.peakMB)) };
 }
 
 export function memoryOf(pid: number): Memory | undefined {

@@ -37,9 +37,14 @@ export interface BenchOptions {
   retrySchedule: string;
   /** Directory for V8 CPU profiles of the API and the worker (written when they stop), if set. */
   cpuProfDir: string | undefined;
+  /** The Temporal server: the dev server on SQLite, or a server on PostgreSQL (src/temporal/cluster.ts). */
+  temporal: 'dev' | 'postgres';
+  /** Worker processes (default 1 on the dev server, 2 on the PostgreSQL server). */
+  workers: number;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--json <path>] [--rates 25,50,…] [--window <s>] [--backoff <n>] [--timeout <s>] [--cpu-prof <dir>]
+                        [--temporal dev|postgres] [--workers <n>]
   --quick     short run for CI (about 2 minutes)
   --json      where the JSON report goes (default test/bench/last-run.json)
   --rates     step-up rates in events/s (fan-out 1)
@@ -47,6 +52,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--json <path>] [--rates 25,50,
   --backoff   deliveries left waiting out a backoff for the worker-memory figure (0: skip)
   --timeout   hard limit for the whole run, seconds
   --cpu-prof  directory for V8 CPU profiles of the API and worker processes (node --cpu-prof)
+  --temporal  dev: the Temporal dev server on SQLite (default); postgres: a Temporal server on
+              PostgreSQL with four history shards, its databases on the bench's PostgreSQL server
+  --workers   worker processes (default 1 with dev, 2 with postgres)
 env: DATABASE_URL (server of the fresh database; default postgresql://postgres@127.0.0.1:5432/postgres), TEMPORAL_CLI_PATH`;
 
 function positive(name: string, raw: string | undefined, min = 1): number | undefined {
@@ -67,6 +75,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       backoff: { type: 'string' },
       timeout: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      temporal: { type: 'string', default: 'dev' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -83,6 +93,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   const windowSeconds = positive('window', values.window);
   const backoff = positive('backoff', values.backoff, 0);
   const timeout = positive('timeout', values.timeout, 30);
+  const temporal = values.temporal;
+  if (temporal !== 'dev' && temporal !== 'postgres') throw new Error(`--temporal must be dev or postgres (got "${temporal}")`);
+  const workers = positive('workers', values.workers) ?? (temporal === 'postgres' ? 2 : 1);
 
   const step: StepTiming = quick
     ? { warmupMs: 1000, windowMs: 3000, drainTimeoutMs: 5000, settleTimeoutMs: 30_000 }
@@ -109,6 +122,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     backoffTimeoutMs: quick ? 60_000 : 600_000,
     retrySchedule: '1,2,5,10,30',
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+    temporal,
+    workers: Math.floor(workers),
   };
 }
 

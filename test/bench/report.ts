@@ -92,6 +92,11 @@ export function renderTables(r: BenchReport): string {
       `\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; Linux ${m.kernel}; Node ${m.node}; Temporal CLI ${m.temporalCli}; ${m.postgres.split(' on ')[0]}; load average at start ${m.loadAverageAtStart.toFixed(2)}`,
     );
   }
+  const topology = r.settings.topology as { temporal: string; workers: number; apis: number } | undefined;
+  if (topology) {
+    const server = topology.temporal === 'dev' ? 'Temporal dev server (SQLite)' : 'Temporal server on PostgreSQL (4 history shards)';
+    out.push(`topology: ${server}, ${topology.apis} API, ${topology.workers} worker${topology.workers > 1 ? 's' : ''}`);
+  }
   if (r.ceiling) {
     const c = r.ceiling;
     out.push(

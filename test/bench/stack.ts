@@ -17,6 +17,7 @@ import { createApiKey, ensureTenant } from '../../src/services/api-keys.js';
 import { findTemporalCli } from '../../src/temporal/dev-server.js';
 import { searchAttributeKeys } from '../../src/temporal/search-attributes.js';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
+import { startTemporalCluster } from '../../src/temporal/cluster.js';
 import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS, devServerTuningArgs } from '../../src/temporal/dev-server.js';
 import { startChild, type Child } from './child-process.js';
 import { onCleanup, sleep, waitUntil } from './lifecycle.js';
@@ -43,10 +44,14 @@ export interface Stack {
   apiKey: string;
   tenantId: string;
   temporalServer: Child;
+  /** Which Temporal server: the dev server (SQLite) or a server on PostgreSQL (`--temporal=postgres`). */
+  topology: Topology;
+  /** The PostgreSQL databases of the engine (Hookline's, and Temporal's on the PostgreSQL topology). */
+  databaseNames: string[];
   api: Child;
-  worker: Child;
-  /** Replaces the worker with one started with `env` on top of the usual (e.g. another retry schedule). */
-  restartWorker(env: Record<string, string>): Promise<Child>;
+  workers: Child[];
+  /** Replaces the workers with ones started with `env` on top of the usual (e.g. another retry schedule). */
+  restartWorkers(env: Record<string, string>): Promise<Child[]>;
   /** Every child process there has been (a restarted worker included), for the log counts. */
   children(): Child[];
 }
@@ -57,7 +62,11 @@ export interface StackOptions {
   retrySchedule: string;
   /** V8 CPU profiles of the API and the worker go here when set. */
   cpuProfDir?: string | undefined;
+  topology: Topology;
+  workers: number;
 }
+
+export type Topology = 'dev' | 'postgres';
 
 /** A TCP port nothing listens on at the moment, on loopback. */
 export async function freePort(): Promise<number> {
@@ -188,6 +197,53 @@ export async function waitForPollers(connection: Connection, worker: Child, task
   if (!ok) throw new Error(`the worker did not poll its task queue within ${START_TIMEOUT_MS / 1000} s`);
 }
 
+/** The dev server on a SQLite file in `dir`, as `npm start` runs it. */
+async function startDevServerChild(cli: string, dir: string): Promise<{ server: Child; address: string; databases: string[] }> {
+  const port = await freePort();
+  return { server: startTemporalDevServer(cli, port, dir), address: `127.0.0.1:${port}`, databases: [] };
+}
+
+/**
+ * A Temporal server on PostgreSQL (src/temporal/cluster.ts) with databases of its own on the
+ * bench's PostgreSQL server, dropped at the end; seen by the bench as one more child process.
+ */
+async function startClusterServer(dir: string, serverUrl: string): Promise<{ server: Child; address: string; databases: string[] }> {
+  const prefix = `hookline_bench_temporal_${randomBytes(3).toString('hex')}`;
+  const databases = [prefix, `${prefix}_visibility`];
+  onCleanup('drop the Temporal databases', async () => {
+    for (const name of databases) await adminQuery(serverUrl, `drop database if exists "${name}" with (force)`);
+  });
+  // The server takes the frontend port and the ones after it (+1…+3, +50, +100…+103).
+  const port = 21000 + Math.floor(Math.random() * 8000);
+  const cluster = await startTemporalCluster({
+    postgresUrl: serverUrl,
+    databasePrefix: prefix,
+    dataDir: join(dir, 'temporal'),
+    port,
+    historyShards: 4,
+    // The default pools (20 and 10 per service) would let the server take most of the 100
+    // connections of a stock PostgreSQL beside the engine's own.
+    maxConns: { persistence: 10, visibility: 4 },
+  });
+  let exited = false;
+  let stopping = false;
+  void cluster.exited.then(() => (exited = true));
+  const server: Child = {
+    name: 'temporal',
+    pid: cluster.pid,
+    logs: { warn: 0, error: 0, lines: 0, suppressed: 0 },
+    exited: cluster.exited,
+    hasExited: () => exited,
+    stopRequested: () => stopping,
+    kill: (signal) => process.kill(-cluster.pid, signal),
+    async stop() {
+      stopping = true;
+      await cluster.stop();
+    },
+  };
+  return { server, address: cluster.address, databases };
+}
+
 function registerStop(child: Child): void {
   onCleanup(`stop ${child.name} (pid ${child.pid})`, () => child.stop());
 }
@@ -198,9 +254,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
   if (!cli) throw new Error('no Temporal CLI: run `npm run temporal:install` or set TEMPORAL_CLI_PATH');
-  const temporalPort = await freePort();
-  const temporalAddress = `127.0.0.1:${temporalPort}`;
-  const temporalServer = startTemporalDevServer(cli, temporalPort, dir);
+  const { server: temporalServer, address: temporalAddress, databases: temporalDatabases } =
+    options.topology === 'postgres' ? await startClusterServer(dir, options.databaseServerUrl) : await startDevServerChild(cli, dir);
   registerStop(temporalServer);
 
   // Workers in production load a pre-built bundle; bundling inside the worker would also put
@@ -249,13 +304,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { key } = await createApiKey(em, { tenantId, environment: 'test', scopes: ['manage_webhooks', 'publish_events'] });
 
   const all: Child[] = [temporalServer, api];
-  const startWorkerProcess = async (extra: Record<string, string>) => {
-    const worker = node('worker', 'src/main/worker.ts', extra);
+  const startWorkerProcess = async (extra: Record<string, string>, n: number) => {
+    const worker = node(options.workers > 1 ? `worker-${n}` : 'worker', 'src/main/worker.ts', extra);
     registerStop(worker);
     all.push(worker);
     await waitForPollers(connection, worker);
     return worker;
   };
+  const startWorkers = (extra: Record<string, string>) =>
+    Promise.all(Array.from({ length: options.workers }, (_, n) => startWorkerProcess(extra, n)));
   const stack: Stack = {
     temporalAddress,
     temporalCli: cli,
@@ -263,17 +320,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     namespace: NAMESPACE,
     databaseUrl: database.url,
     databaseName: database.name,
+    databaseNames: [database.name, ...temporalDatabases],
+    topology: options.topology,
     orm,
     apiUrl,
     apiKey: key,
     tenantId,
     temporalServer,
     api,
-    worker: await startWorkerProcess({}),
-    async restartWorker(extra) {
-      await stack.worker.stop(40_000);
-      stack.worker = await startWorkerProcess(extra);
-      return stack.worker;
+    workers: await startWorkers({}),
+    async restartWorkers(extra) {
+      await Promise.all(stack.workers.map((w) => w.stop(40_000)));
+      stack.workers = await startWorkers(extra);
+      return stack.workers;
     },
     children: () => [...all],
   };
