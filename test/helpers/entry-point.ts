@@ -33,20 +33,30 @@ export function spawnEntryPoint(name: 'api' | 'worker', env: Record<string, stri
   return { process: child, output: () => output, exited };
 }
 
+/** Waits for `ready` to give a value; a process that does not get there is killed, not left behind. */
+async function whenReady<T>(entry: EntryPoint, ready: () => T | undefined, what: string): Promise<T> {
+  try {
+    return await waitFor(ready, 60_000, () => `${what} (output so far: ${entry.output().slice(-800)})`);
+  } catch (err) {
+    entry.process.kill('SIGKILL');
+    throw err;
+  }
+}
+
 /** Starts a worker process and waits until it runs. */
 export async function startWorkerProcess(env: Record<string, string>): Promise<EntryPoint> {
   const worker = spawnEntryPoint('worker', env);
-  await waitFor(() => worker.output().includes('worker running'), 60_000, () => `worker start (output so far: ${worker.output().slice(-800)})`);
+  await whenReady(worker, () => worker.output().includes('worker running') || undefined, 'worker start');
   return worker;
 }
 
 /** Starts an API process and waits until it listens; resolves with its URL too. */
 export async function startApiProcess(env: Record<string, string>): Promise<EntryPoint & { url: string }> {
   const api = spawnEntryPoint('api', env);
-  const url = await waitFor(
+  const url = await whenReady(
+    api,
     () => (/"msg":"API listening"/.test(api.output()) ? /"url":"(http:[^"]+)"/.exec(api.output())?.[1] : undefined),
-    60_000,
-    () => `API start (output so far: ${api.output().slice(-800)})`,
+    'API start',
   );
   return { ...api, url };
 }
