@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerLine, type FaultResult } from './ledger.js';
 import { DATABASE_SERVER_URL, FAULT_EVENTS, RETRY_SCHEDULE, selectedTopologies } from './options.js';
 import { apiKill } from './scenarios/api-kill.js';
-import type { FaultContext } from './scenarios/common.js';
+import type { ExactlyOnceResult, FaultContext } from './scenarios/common.js';
 import { receiverOutage } from './scenarios/receiver-outage.js';
 import { sameEventId } from './scenarios/same-event-id.js';
 import { temporalRestart } from './scenarios/temporal-restart.js';
@@ -24,6 +24,15 @@ function expectBalanced(r: FaultResult): void {
   expect(r.badSignatures, context).toBe(0);
   expect(r.statusAgrees, context).toBe(r.statusTotal);
   expect(r.statusTotal, context).toBe(r.deliveries);
+}
+
+/** Balanced, nothing dead-lettered, and every logical event acknowledged and stored exactly once. */
+function expectExactlyOnce(r: ExactlyOnceResult): void {
+  expectBalanced(r);
+  expect(r.deadLettered).toBe(0);
+  expect(r.unacknowledged, 'events no client got a 2xx for within the retry bound').toEqual([]);
+  expect(r.storedTwice, 'logical events stored more than once').toEqual([]);
+  expect(r.storedUnacknowledged).toEqual([]);
 }
 
 /** Registers the faults against a fresh engine on `topology`, skipped when it is not selected. */
@@ -95,11 +104,7 @@ export function describeFaults(topology: Topology, title: string): void {
         `fault api-kill [${topology}]: unacknowledged ${r.unacknowledged.length} [${r.unacknowledged.join(', ')}], ` +
           `stored twice ${r.storedTwice.length}, stored without a 2xx ${r.storedUnacknowledged.length}`,
       );
-      expectBalanced(r);
-      expect(r.deadLettered).toBe(0);
-      expect(r.unacknowledged, 'events no client got a 2xx for within the retry bound').toEqual([]);
-      expect(r.storedTwice, 'logical events stored more than once').toEqual([]);
-      expect(r.storedUnacknowledged).toEqual([]);
+      expectExactlyOnce(r);
       expect(r.events).toBe(FAULT_EVENTS);
     });
 
@@ -110,11 +115,7 @@ export function describeFaults(topology: Topology, title: string): void {
         `fault database-outage [${topology}]: unacknowledged ${r.unacknowledged.length}, stored twice ${r.storedTwice.length}, ` +
           `stored without a 2xx ${r.storedUnacknowledged.length}; answers ${r.answers.toString()}`,
       );
-      expectBalanced(r);
-      expect(r.deadLettered).toBe(0);
-      expect(r.unacknowledged, 'events no client got a 2xx for within the retry bound').toEqual([]);
-      expect(r.storedTwice, 'logical events stored more than once').toEqual([]);
-      expect(r.storedUnacknowledged).toEqual([]);
+      expectExactlyOnce(r);
       // While PostgreSQL was down the API said so, and never with a 500.
       expect(r.answers.count(500), r.answers.toString()).toBe(0);
       expect(r.answers.count(503), r.answers.toString()).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 /** What every fault scenario is given, and small helpers they share. */
-import { waitUntil } from '../../bench/lifecycle.js';
-import { EVENT_TYPE, type FaultResult, type FaultSetup } from '../ledger.js';
-import type { Publication, Publishing } from '../publisher.js';
+import { randomBytes } from 'node:crypto';
+import { sleep, waitUntil } from '../../bench/lifecycle.js';
+import { auditFault, EVENT_TYPE, setUpFault, waitUntilSettled, type FaultResult, type FaultSetup } from '../ledger.js';
+import { startPublishing, type Publication, type Publishing } from '../publisher.js';
 import type { FaultStack } from '../stack.js';
 
 export interface FaultContext {
@@ -63,3 +64,46 @@ export function firstReceiptAfter(setup: FaultSetup, eventIds: Iterable<string>,
 /** Event ids of the accepted publications. */
 export const acceptedIds = (publications: readonly { eventId: string | undefined }[]) =>
   publications.flatMap((p) => (p.eventId ? [p.eventId] : []));
+
+/** Clients give up on an event after this long without a 2xx. */
+const RETRY_FOR_MS = 120_000;
+const PUBLISH_SPREAD_MS = 20_000;
+
+/**
+ * Publishes `events` through clients that retry each event with its own Idempotency-Key until a
+ * 2xx, takes a part of the engine down a third of the way in (`down`), waits `downMs`, brings it
+ * back (`up`), and checks that every logical event was stored once and delivered. `outage` names
+ * the downtime in the summary line.
+ */
+export async function retriedThroughOutage(
+  { stack, events }: FaultContext,
+  fault: string,
+  outage: { down(): Promise<void>; up(): Promise<void>; downMs: number; describe(ms: number): string },
+): Promise<ExactlyOnceResult> {
+  const setup = await setUpFault(stack, fault);
+  try {
+    const run = randomBytes(3).toString('hex');
+    const publishing = startPublishing(setup.tenant.api, {
+      count: events,
+      concurrency: 6,
+      spreadMs: PUBLISH_SPREAD_MS,
+      body: (seq) => eventBody(fault, seq),
+      headers: (seq) => ({ 'idempotency-key': `${fault}-${run}-${seq}` }),
+      retryForMs: RETRY_FOR_MS,
+    });
+    await untilAccepted(publishing, Math.ceil(events / 3), fault);
+    const downAt = performance.now();
+    await outage.down();
+    await sleep(outage.downMs);
+    await outage.up();
+    const upAt = performance.now();
+    const publications = await publishing.done;
+    await waitUntilSettled(stack, setup, acceptedIds(publications));
+    const result = await auditFault(stack, setup, fault, publications, publishing.answers);
+    const retried = publications.filter((p) => p.tries > 1).length;
+    result.notes.push(outage.describe(upAt - downAt), `${retried} events retried`);
+    return exactlyOnce(stack, setup, result, publications);
+  } finally {
+    await setup.receiver.close();
+  }
+}
