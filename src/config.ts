@@ -55,6 +55,13 @@ const tenantList = z.string().transform((value) => value.split(',').map((t) => t
 
 /** HOOKLINE_REQUEST_TIMEOUT_SECONDS: how long a request holding an Idempotency-Key may run. */
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+/**
+ * Temporal's default is 10 s. A delivery's first attempt runs inside its first workflow task, so
+ * this is how long a killed worker's fresh deliveries wait; an attempt longer than it is not cut
+ * off (the SDK extends the task while a local activity runs). Chosen by the benchmark's count of
+ * timeouts at saturation (test/bench/RESULTS.md).
+ */
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS = 5;
 
 const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
@@ -79,6 +86,7 @@ const EnvSchema = z.object({
   HOOKLINE_DATA_DIR: z.string().min(1).default('.hookline'),
   HOOKLINE_MAX_EVENT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   HOOKLINE_VERIFY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
+  HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS),
   HOOKLINE_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(DEFAULT_REQUEST_TIMEOUT_SECONDS),
   HOOKLINE_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
   HOOKLINE_AUTO_DISABLE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
@@ -112,6 +120,11 @@ export interface Config {
     taskQueue: string;
     uiUrl: string | undefined;
     cliPath: string | undefined;
+    /**
+     * How long Temporal waits for a worker to answer a delivery's workflow task before another may
+     * take it: the time a killed worker's new deliveries wait (HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS).
+     */
+    workflowTaskTimeoutSeconds: number;
   };
   devApiKey: string | undefined;
   retryScheduleSeconds: number[];
@@ -189,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
       taskQueue: e.HOOKLINE_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
       cliPath: e.TEMPORAL_CLI_PATH,
+      workflowTaskTimeoutSeconds: e.HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS,
     },
     devApiKey: e.HOOKLINE_DEV_API_KEY,
     retryScheduleSeconds: schedule,

@@ -42,6 +42,7 @@ export function temporalSettings(config: Config, address: string, uiUrl?: string
     taskQueue: config.temporal.taskQueue,
     uiUrl: config.temporal.uiUrl ?? uiUrl,
     verifyTimeoutSeconds: config.verifyTimeoutSeconds,
+    workflowTaskTimeoutSeconds: config.temporal.workflowTaskTimeoutSeconds,
   };
 }
 

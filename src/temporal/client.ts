@@ -20,6 +20,8 @@ export interface TemporalSettings {
   uiUrl: string | undefined;
   /** The receiver's limit in the verification handshake (default 30). */
   verifyTimeoutSeconds?: number | undefined;
+  /** A delivery workflow's task timeout (Temporal's default of 10 s when unset). */
+  workflowTaskTimeoutSeconds?: number | undefined;
 }
 
 export interface DeliveryToStart {
@@ -88,6 +90,7 @@ export function createDeliveryWorkflows(
           args: [{ deliveryId: delivery.id }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          ...(settings.workflowTaskTimeoutSeconds && { workflowTaskTimeout: settings.workflowTaskTimeoutSeconds * 1000 }),
           // From a worker's own connection: the server hands the first task straight back to it.
           ...(options.eagerStart && { requestEagerStart: true }),
           staticSummary: `${delivery.eventType} → ${hostOf(endpointUrl)}`,

@@ -12,7 +12,7 @@ import { apiClient, createEndpoint, type ApiClient } from './api-client.js';
 import { runBackoffScenario } from './backoff-scenario.js';
 import { measureCeiling } from './ceiling.js';
 import { cpuSampler, largestMemoryOf, memoryOf, type CpuSampler } from './cpu-sampler.js';
-import { historyEventsPerFirstTryDelivery } from './history.js';
+import { historyEventsPerFirstTryDelivery, taskTimeoutsUnderLoad } from './history.js';
 import { Ledger } from './ledger.js';
 import { cleanup, installGuards, onCleanup, sleep, waitUntil } from './lifecycle.js';
 import { runStep, SUSTAINED, type StepContext, type StepResult, type StepSpec } from './load-step.js';
@@ -69,6 +69,7 @@ const report: BenchReport = {
   latency: { low: null, at70: null, lowStages: null, at70Stages: null },
   publish: { fanout1: null, fanoutN: null },
   history: null,
+  timeouts: null,
   memory: { peak: { api: null, worker: null, temporal: null }, backoff: null },
   ledger: null,
   logs: {},
@@ -216,6 +217,12 @@ async function run(): Promise<void> {
 
   report.history = await historyEventsPerFirstTryDelivery(stack.orm, stack.temporal, stack.namespace, endpointIds, options.historySample);
   log(`history events per first-try delivery: median ${report.history.median} (${report.history.sampled} workflows)`);
+
+  // The step-up's highest rates first: the deliveries that ran on a saturated worker.
+  const loaded = [...report.stepUp.steps].sort((a, b) => b.rate - a.rate).map((s) => s.window);
+  report.timeouts = await taskTimeoutsUnderLoad(stack.orm, stack.temporal, stack.namespace, one.id, loaded, options.timeoutSample);
+  const t = report.timeouts;
+  log(`timeouts under load: ${t.workflowTaskTimeouts} workflow task, ${t.activityTimeouts} activity, in ${t.sampled} deliveries of the step-up's highest rates`);
 
   // The worker is replaced for the backoff scenario: its peak is read first.
   report.memory.peak = { api: memoryOf(stack.api.pid) ?? null, worker: largestMemoryOf(stack.workers.map((w) => w.pid)) ?? null, temporal: memoryOf(stack.temporalServer.pid) ?? null };

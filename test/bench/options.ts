@@ -26,6 +26,8 @@ export interface BenchOptions {
   lowRate: number;
   fanout: number;
   historySample: number;
+  /** Deliveries of the step-up whose histories are read for timeouts. */
+  timeoutSample: number;
   /** Stack CPU with no load, so per-delivery figures can be read as fixed plus marginal cost. */
   idleMs: number;
   /** After the last phase, how long missing deliveries may still arrive before they count as missing. */
@@ -116,6 +118,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     lowRate: 10,
     fanout: 10,
     historySample: quick ? 10 : 20,
+    timeoutSample: quick ? 300 : 3000,
     idleMs: quick ? 2000 : 5000,
     finalWaitMs: quick ? 15_000 : 60_000,
     backoffDeliveries: backoff ?? (quick ? 200 : 10_000),

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { BackoffResult } from './backoff-scenario.js';
 import type { CeilingResult } from './ceiling.js';
 import { CPU_ROLES, type CpuDelta, type Memory } from './cpu-sampler.js';
-import type { HistoryResult } from './history.js';
+import type { HistoryResult, TaskTimeoutsResult } from './history.js';
 import type { LedgerTotals } from './ledger.js';
 import type { StepResult } from './load-step.js';
 import type { MachineInfo } from './machine.js';
@@ -31,6 +31,8 @@ export interface BenchReport {
   latency: { low: StepResult | null; at70: StepResult | null; lowStages: Stages | null; at70Stages: Stages | null };
   publish: { fanout1: StepResult | null; fanoutN: StepResult | null };
   history: HistoryResult | null;
+  /** Workflow-task and activity timeouts among the deliveries of the step-up's highest rates. */
+  timeouts: TaskTimeoutsResult | null;
   memory: { peak: Record<'api' | 'worker' | 'temporal', Memory | null>; backoff: BackoffResult | null };
   ledger: (LedgerTotals & { receiver: ReceiverStats; database: DatabaseCheck | null }) | null;
   logs: Record<string, { warn: number; error: number; lines: number }>;
@@ -157,6 +159,13 @@ export function renderTables(r: BenchReport): string {
     const h = r.history;
     out.push(`history events per first-try delivery (${h.sampled} workflows): min ${h.min}, median ${h.median}, max ${h.max}`);
     if (h.example) out.push(`  e.g. ${h.example.workflowId}: ${h.example.events.join(', ')}`);
+  }
+  if (r.timeouts) {
+    const t = r.timeouts;
+    out.push(
+      `timeouts under load (${t.sampled} deliveries of the step-up's highest rates, workflow task timeout ${t.workflowTaskTimeoutSeconds ?? 'n/a'} s): ` +
+        `${t.workflowTaskTimeouts} workflow task, ${t.activityTimeouts} activity, ${t.affected} workflows affected`,
+    );
   }
   const b = r.memory.backoff;
   if (b) {

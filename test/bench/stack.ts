@@ -101,7 +101,7 @@ export function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
     // Worker tuning passes through, so settings can be compared run against run.
-    if (/^HOOKLINE_(WORKER|DISPATCH)_/.test(key)) continue;
+    if (/^HOOKLINE_(WORKER|DISPATCH|WORKFLOW_TASK)_/.test(key)) continue;
     if (/^(HOOKLINE_|TEMPORAL_)/.test(key) || ['DATABASE_URL', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_OPTIONS', 'NODE_ENV'].includes(key)) {
       delete env[key];
     }

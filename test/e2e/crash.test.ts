@@ -86,7 +86,7 @@ describe('crash safety', () => {
     await stopWorkers();
     await spawnWorker();
     const tenant = await stack.newTenant();
-    // 7 s answers: longer than the workflow task timeout (3 s) and the heartbeat timeout (5 s).
+    // 7 s answers: longer than the workflow task timeout and the heartbeat timeout (5 s each).
     const r = await startReceiver((i) => (i === 0 ? { status: 503, delayMs: 7000 } : { status: 200, delayMs: 7000 }));
     try {
       const { deliveryId, event } = await deliverOne(tenant, r.url, { slow: true }, { timeout_seconds: 15 });

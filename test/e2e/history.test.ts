@@ -6,6 +6,7 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { deliverOne, waitForDeliveryStatus } from '../helpers/api.js';
 import { deliveryWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { historyEventTypes, historyText } from '../helpers/history.js';
+import { DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS } from '../../src/config.js';
 
 let stack: Stack;
 const receivers: Receiver[] = [];
@@ -42,6 +43,9 @@ describe('delivery workflow history', () => {
     expect(types).toContain('MARKER_RECORDED');
     expect(types).not.toContain('ACTIVITY_TASK_SCHEDULED');
     expect(types.at(-1)).toBe('WORKFLOW_EXECUTION_COMPLETED');
+    // Started with Hookline's workflow task timeout, not Temporal's 10 s: the first-attempt failover.
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    expect(Number(started?.workflowTaskTimeout?.seconds)).toBe(DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS);
   });
 
   it('replays recorded histories (a retried delivery and a dead letter) with the current workflow code', async () => {

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       taskQueue: 'hookline',
       uiUrl: undefined,
       cliPath: undefined,
+      workflowTaskTimeoutSeconds: 5,
     });
     expect(config.retryScheduleSeconds).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
     expect(config.maxRetryIntervalSeconds).toBe(36000);
@@ -126,6 +127,12 @@ describe('loadConfig', () => {
       expect(message, bad).toContain('HOOKLINE_ALLOWED_TARGET_CIDRS');
       expect(message, bad).toMatch(/not: /);
     }
+  });
+
+  it('reads HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS and refuses one too short for a busy worker', () => {
+    expect(loadConfig({ HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS: '8' }).temporal.workflowTaskTimeoutSeconds).toBe(8);
+    expect(() => loadConfig({ HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS: '1' })).toThrow(/HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS/);
+    expect(() => loadConfig({ HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS: 'soon' })).toThrow(/HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS/);
   });
 
   it('validates the dev API key format', () => {
