@@ -217,3 +217,27 @@ export async function openHarness(env: HarnessEnv): Promise<Harness> {
     },
   };
 }
+
+/**
+ * The workflow's result, or a failure naming the phase it is stuck in once `ms` have passed: a
+ * delivery that waits where it should not fails fast instead of running into the test timeout.
+ */
+export async function resultWithin<T>(handle: WorkflowHandle, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      handle
+        .query<{ phase: string }>('status')
+        .then(
+          (state) => `phase ${state.phase}`,
+          () => 'phase unknown',
+        )
+        .then((phase) => reject(new Error(`workflow ${handle.workflowId} still running after ${ms} ms (${phase})`)));
+    }, ms);
+  });
+  try {
+    return await Promise.race([handle.result() as Promise<T>, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { DeliveryState } from '../../workflows/messages.js';
 import { receiverPool, waitFor } from '../helpers/receiver.js';
-import { openHarness, type Harness } from './harness.js';
+import { openHarness, resultWithin, type Harness } from './harness.js';
 
 const HOLD_DEADLINE_SECONDS = 2;
 
@@ -82,7 +82,7 @@ describe('the hold deadline of a paused endpoint', () => {
     const deliveryId = await tenant.sendTest(endpoint.id);
     const handle = await worker.startDelivery(deliveryId);
 
-    await expect(handle.result()).resolves.toEqual({ status: 'failed', attempts: 0, reason: 'hold_deadline' });
+    await expect(resultWithin(handle, 15_000)).resolves.toEqual({ status: 'failed', attempts: 0, reason: 'hold_deadline' });
     expect(await harness.delivery(deliveryId)).toMatchObject({ status: 'failed', failureReason: 'hold_deadline', attemptCount: 0 });
     expect(r.requests).toHaveLength(0);
   });
@@ -98,7 +98,7 @@ describe('the hold deadline of a paused endpoint', () => {
 
     const resumedAt = Date.now();
     await tenant.updateEndpoint(endpoint.id, { active: true });
-    await expect(handle.result()).resolves.toEqual({ status: 'delivered', attempts: 1 });
+    await expect(resultWithin(handle, 15_000)).resolves.toEqual({ status: 'delivered', attempts: 1 });
     // Released by the resume signal, not by the next hourly look at the endpoint.
     expect(r.requests[0]!.receivedAt - resumedAt).toBeLessThan(3000);
     expect(await harness.delivery(deliveryId!)).toMatchObject({ status: 'delivered', attemptCount: 1 });

@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { DeliveryState } from '../../workflows/messages.js';
 import { historyEventTypes } from '../helpers/history.js';
 import { receiverPool, waitFor } from '../helpers/receiver.js';
-import { openHarness, type Harness } from './harness.js';
+import { openHarness, resultWithin, type Harness } from './harness.js';
 
 let harness: Harness;
 const receivers = receiverPool();
@@ -64,7 +64,7 @@ describe('rate_limit_per_second in the workflow', () => {
     expect(await harness.delivery(deliveryId!)).toMatchObject({ status: 'pending', attemptCount: 0 });
     expect(r.requests).toHaveLength(0);
 
-    await expect(handle.result()).resolves.toEqual({ status: 'delivered', attempts: 1 });
+    await expect(resultWithin(handle, 15_000)).resolves.toEqual({ status: 'delivered', attempts: 1 });
     // Refused until the bucket began refilling and a whole token had come back.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2500 - 100);
     expect((await harness.attempts(deliveryId!)).map((a) => [a.attempt, a.responseStatus])).toEqual([[1, 200]]);
@@ -90,7 +90,7 @@ describe('rate_limit_per_second in the workflow', () => {
     await emptyBucketFor(endpoint.id, 2000);
 
     await waitFor(async () => (await stateOf(handle)).phase === 'throttled', 5000, 'the retry to be throttled');
-    await expect(handle.result()).resolves.toEqual({ status: 'delivered', attempts: 2 });
+    await expect(resultWithin(handle, 15_000)).resolves.toEqual({ status: 'delivered', attempts: 2 });
     expect((await harness.attempts(deliveryId!)).map((a) => [a.attempt, a.responseStatus])).toEqual([
       [1, 500],
       [2, 200],
@@ -117,7 +117,7 @@ describe('rate_limit_per_second in the workflow', () => {
     expect((await stateOf(handle)).phase).toBe('held');
 
     await tenant.updateEndpoint(endpoint.id, { status: 'active' });
-    await expect(handle.result()).resolves.toEqual({ status: 'delivered', attempts: 1 });
+    await expect(resultWithin(handle, 15_000)).resolves.toEqual({ status: 'delivered', attempts: 1 });
     expect(r.requests).toHaveLength(1);
   });
 });
