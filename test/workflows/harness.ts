@@ -45,7 +45,7 @@ export interface HarnessWorkerOptions {
    * outcome, so a test can make a signal arrive at exactly that moment.
    */
   afterAttempt?: (input: AttemptInput, outcome: AttemptOutcome) => Promise<void>;
-  /** The worker's identity, written into the history it makes. */
+  /** The worker's identity, written into the history it makes (default: the harness's). */
   identity?: string;
 }
 
@@ -95,21 +95,26 @@ const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', 'hookline-workflo
  * database, and workers that run the project's workflow bundle with `createActivities` over real
  * dependencies (PostgreSQL, the HTTP sender, the operational event publisher).
  */
-export async function openHarness(env: HarnessEnv): Promise<Harness> {
+export async function openHarness(env: HarnessEnv, options: { identity?: string } = {}): Promise<Harness> {
   installTemporalRuntime(logger);
-  const temporal = await TestWorkflowEnvironment.createFromExistingServer({ address: env.temporalAddress, namespace: env.namespace });
+  const temporal = await TestWorkflowEnvironment.createFromExistingServer({
+    address: env.temporalAddress,
+    namespace: env.namespace,
+    ...(options.identity && { client: { identity: options.identity } }),
+  });
   const orm = await createOrm(env.databaseUrl, { max: 4 });
   const config = loadConfig({ HOOKLINE_ENCRYPTION_KEYS: env.encryptionKeys, HOOKLINE_ALLOW_PRIVATE_TARGETS: 'true' });
   const secretBox = secretBoxFor(config, false);
   const catalogue = loadCatalogue();
   const started: HarnessWorker[] = [];
 
-  async function startWorker(options: HarnessWorkerOptions = {}): Promise<HarnessWorker> {
+  async function startWorker(workerOptions: HarnessWorkerOptions = {}): Promise<HarnessWorker> {
+    const identity = workerOptions.identity ?? options.identity;
     const taskQueue = `hookline-wf-test-${randomBytes(4).toString('hex')}`;
-    const settings = { address: env.temporalAddress, namespace: env.namespace, taskQueue, uiUrl: undefined, verifyTimeoutSeconds: options.verifyTimeoutSeconds };
+    const settings = { address: env.temporalAddress, namespace: env.namespace, taskQueue, uiUrl: undefined, verifyTimeoutSeconds: workerOptions.verifyTimeoutSeconds };
     const workflows = createDeliveryWorkflows(temporal.client, settings);
     const sender = new HttpSender(new AddressPolicy({ allowPrivate: true }));
-    const schedule = options.retryScheduleSeconds ?? config.retryScheduleSeconds;
+    const schedule = workerOptions.retryScheduleSeconds ?? config.retryScheduleSeconds;
     const deps: ActivityDeps = {
       orm,
       secretBox,
@@ -120,14 +125,14 @@ export async function openHarness(env: HarnessEnv): Promise<Harness> {
       operationalEvents: createOperationalEventPublisher({ orm, workflows, catalogue, logger }),
       delivery: {
         retryScheduleSeconds: schedule,
-        maxRetryIntervalSeconds: options.maxRetryIntervalSeconds ?? Math.max(...schedule),
-        holdDeadlineSeconds: options.holdDeadlineSeconds ?? config.holdDeadlineSeconds,
+        maxRetryIntervalSeconds: workerOptions.maxRetryIntervalSeconds ?? Math.max(...schedule),
+        holdDeadlineSeconds: workerOptions.holdDeadlineSeconds ?? config.holdDeadlineSeconds,
       },
-      verification: { timeoutSeconds: options.verifyTimeoutSeconds ?? config.verifyTimeoutSeconds },
-      housekeeping: { ...config.housekeeping, ...options.housekeeping },
+      verification: { timeoutSeconds: workerOptions.verifyTimeoutSeconds ?? config.verifyTimeoutSeconds },
+      housekeeping: { ...config.housekeeping, ...workerOptions.housekeeping },
     };
     const activities = createActivities(deps);
-    const { afterAttempt } = options;
+    const { afterAttempt } = workerOptions;
     if (afterAttempt) {
       const attemptDelivery = activities.attemptDelivery;
       activities.attemptDelivery = async (input) => {
@@ -147,7 +152,7 @@ export async function openHarness(env: HarnessEnv): Promise<Harness> {
       taskQueue,
       workflowBundle: { codePath: env.workflowBundlePath },
       activities,
-      ...(options.identity && { identity: options.identity }),
+      ...(identity && { identity }),
       stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START_TIMEOUT,
       maxHeartbeatThrottleInterval: '1 second',
       shutdownGraceTime: '5 seconds',
