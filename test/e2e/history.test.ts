@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from '@temporalio/worker';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { deliverOne, waitForDeliveryStatus } from '../helpers/api.js';
@@ -42,14 +41,6 @@ describe('delivery workflow history', () => {
     expect(types).toContain('MARKER_RECORDED');
     expect(types).not.toContain('ACTIVITY_TASK_SCHEDULED');
     expect(types.at(-1)).toBe('WORKFLOW_EXECUTION_COMPLETED');
-  });
-
-  it('replays recorded histories (a retried delivery and a dead letter) with the current workflow code', async () => {
-    const delivered = await finishedHistory('delivered', (i) => ({ status: i === 0 ? 500 : 200 }));
-    const dead = await finishedHistory('dead_letter', () => ({ status: 500 }));
-    const bundle = { codePath: stack.env.workflowBundlePath };
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, delivered.history, delivered.workflowId)).resolves.toBeUndefined();
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, dead.history, dead.workflowId)).resolves.toBeUndefined();
   });
 
   it('keeps the payload and the signing secret out of Temporal history', async () => {
