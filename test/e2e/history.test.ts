@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from '@temporalio/worker';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { deliverOne, waitForDeliveryStatus } from '../helpers/api.js';
@@ -46,14 +45,6 @@ describe('delivery workflow history', () => {
     // Started with Hookline's workflow task timeout, not Temporal's 10 s: the first-attempt failover.
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     expect(Number(started?.workflowTaskTimeout?.seconds)).toBe(DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS);
-  });
-
-  it('replays recorded histories (a retried delivery and a dead letter) with the current workflow code', async () => {
-    const delivered = await finishedHistory('delivered', (i) => ({ status: i === 0 ? 500 : 200 }));
-    const dead = await finishedHistory('dead_letter', () => ({ status: 500 }));
-    const bundle = { codePath: stack.env.workflowBundlePath };
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, delivered.history, delivered.workflowId)).resolves.toBeUndefined();
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, dead.history, dead.workflowId)).resolves.toBeUndefined();
   });
 
   it('keeps the payload and the signing secret out of Temporal history', async () => {

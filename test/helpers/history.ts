@@ -1,4 +1,6 @@
-import { temporal } from '@temporalio/proto';
+// The default import: @temporalio/proto is CommonJS, whose named exports Node's ESM loader (tsx) cannot see.
+import proto from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 
 /** Every string in a Temporal history, with payload bytes decoded, so a search sees what Temporal stores. */
 export function historyText(history: temporal.api.history.v1.IHistory): string {
@@ -16,6 +18,6 @@ export function historyText(history: temporal.api.history.v1.IHistory): string {
 
 /** The names of a history's event types, in order (`WORKFLOW_TASK_SCHEDULED`, …). */
 export function historyEventTypes(history: temporal.api.history.v1.IHistory): string[] {
-  const names = temporal.api.enums.v1.EventType;
+  const names = proto.temporal.api.enums.v1.EventType;
   return (history.events ?? []).map((e) => String(names[Number(e.eventType)] ?? e.eventType).replace(/^EVENT_TYPE_/, ''));
 }
