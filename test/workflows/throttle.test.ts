@@ -71,10 +71,11 @@ describe('rate_limit_per_second in the workflow', () => {
     expect(r.requests).toHaveLength(1);
 
     const types = historyEventTypes(await handle.fetchHistory());
-    // The first refusal came from the opening local activity, the later ones from retries
-    // (activities) that each found no token; between them, timers. Nothing failed.
-    expect(types.filter((t) => t === 'TIMER_STARTED').length).toBeGreaterThanOrEqual(2);
-    expect(types.filter((t) => t === 'ACTIVITY_TASK_SCHEDULED').length).toBeGreaterThanOrEqual(2);
+    // The first refusal came from the opening local activity; each refusal is followed by a timer
+    // and then an attempt as an activity (how many depends on when the token came back). Nothing failed.
+    const timers = types.filter((t) => t === 'TIMER_STARTED').length;
+    expect(timers).toBeGreaterThanOrEqual(1);
+    expect(types.filter((t) => t === 'ACTIVITY_TASK_SCHEDULED').length).toBe(timers);
     expect(types.filter((t) => t.includes('FAILED') || t.includes('TIMED_OUT'))).toEqual([]);
   });
 
