@@ -4,6 +4,7 @@ import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js';
 import { newId } from '../ids.js';
+import { normalizeFilter, subscribersWhere } from '../event-types.js';
 import { generateSigningSecret, sealedIn, type SecretBox } from '../delivery/secrets.js';
 import type { DeliveryWorkflows } from '../temporal/client.js';
 import type { Logger } from '../logger.js';
@@ -90,13 +91,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
       const q = pageQuery(filter);
       const where: Record<string, unknown> = { ...q.where, ...readScope(actor), deletedAt: null };
       if (filter.status) where.status = filter.status;
-      if (filter.eventType) {
-        const prefixes = [filter.eventType, '*'];
-        const parts = filter.eventType.split('.');
-        for (let i = parts.length - 1; i > 0; i--) prefixes.push(`${parts.slice(0, i).join('.')}.*`);
-        // An empty filter (all events) is stored as ["*"], which is among the prefixes.
-        where.$or = prefixes.map((p) => ({ eventTypes: { $contains: [p] } }));
-      }
+      if (filter.eventType) Object.assign(where, subscribersWhere(filter.eventType));
       const rows = await em.find(Endpoint, where, { orderBy: { id: q.order }, limit: q.take });
       return toPage(rows, filter);
     },
@@ -127,7 +122,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
           name: input.name ?? null,
           url: input.url,
           description: input.description ?? null,
-          eventTypes: input.event_types && input.event_types.length > 0 ? input.event_types : ['*'],
+          eventTypes: normalizeFilter(input.event_types ?? []),
           headers: withStoredCredentials(input.headers ?? {}, {}),
           timeoutSeconds: input.timeout_seconds ?? 10,
           status,
@@ -173,7 +168,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
       }
       if (input.name !== undefined) endpoint.name = input.name;
       if (input.description !== undefined) endpoint.description = input.description;
-      if (input.event_types !== undefined) endpoint.eventTypes = input.event_types.length > 0 ? input.event_types : ['*'];
+      if (input.event_types !== undefined) endpoint.eventTypes = normalizeFilter(input.event_types);
       if (input.headers !== undefined) endpoint.headers = withStoredCredentials(input.headers, endpoint.headers);
       if (input.timeout_seconds !== undefined) endpoint.timeoutSeconds = input.timeout_seconds;
       if (input.metadata !== undefined) endpoint.metadata = input.metadata;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Delivery, Endpoint, Event } from '../db/entities/index.js';
 import { newId } from '../ids.js';
-import { subscribes } from '../event-types.js';
+import { subscriptionMatcher } from '../event-types.js';
 import { validateEventData, type EventTypeDefinition } from '../catalog/index.js';
 import { insertEventWithDeliveries, liveEndpoints, type NewDelivery, type NewEvent } from '../db/queries/events.js';
 import { readScope, type Actor } from './actor.js';
@@ -101,7 +101,8 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
         if (existing) return { event: existing, deliveries: await em.count(Delivery, { eventId: existing.id, replayOf: null }), replayed: true };
       }
 
-      const endpoints = (await liveEndpoints(em, actor.tenantId, actor.environment)).filter((ep) => subscribes(ep.eventTypes, input.type));
+      const takes = subscriptionMatcher(input.type);
+      const endpoints = (await liveEndpoints(em, actor.tenantId, actor.environment)).filter((ep) => takes(ep.eventTypes));
       const event: NewEvent = {
         id: options.eventId ?? newId('event'),
         tenantId: actor.tenantId,
