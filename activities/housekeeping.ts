@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Delivery, Endpoint } from '../src/db/entities/index.js';
-import { audit } from '../src/services/audit.js';
+import { disableEndpoint, wakeStoppedDeliveries } from '../src/services/endpoints/disable.js';
 import { endpointDisabledEvent, systemActor } from '../src/services/operational-events.js';
 import { deliveryWorkflowId } from '../src/temporal/workflow-ids.js';
 import type { ActivityDeps } from './deps.js';
@@ -59,29 +59,14 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
       if (!ep || ep.status !== 'active' || ep.deletedAt || ep.consecutiveFailures <= 0 || !ep.failingSince || ep.failingSince >= cutoff) {
         return undefined;
       }
-      const pending = await tx.find(Delivery, { endpointId, status: 'pending' }, { fields: ['id'] });
-      await tx.nativeUpdate(
-        Delivery,
-        { endpointId, status: 'pending' },
-        { status: 'failed', failureReason: 'endpoint_disabled', nextAttemptAt: null },
-      );
-      ep.status = 'disabled';
-      ep.disabledReason = 'failing';
-      ep.pausedAt = null;
       const run = { consecutiveFailures: ep.consecutiveFailures, failingSince: ep.failingSince };
-      audit(tx, systemActor(ep), {
-        action: 'endpoint.updated',
-        resourceType: 'endpoint',
-        resourceId: ep.id,
-        changes: {
-          status: { from: 'active', to: 'disabled' },
-          disabled_reason: 'failing',
-          consecutive_failures: run.consecutiveFailures,
-          failing_since: run.failingSince.toISOString(),
-          deliveries_stopped: pending.length,
-        },
+      const stopped = await disableEndpoint(tx, {
+        endpoint: ep,
+        reason: 'failing',
+        actor: systemActor(ep),
+        changes: { consecutive_failures: run.consecutiveFailures, failing_since: run.failingSince.toISOString() },
       });
-      return { endpoint: { id: ep.id, tenantId: ep.tenantId, environment: ep.environment }, run, stopped: pending.map((d) => d.id) };
+      return { endpoint: { id: ep.id, tenantId: ep.tenantId, environment: ep.environment }, run, stopped };
     });
   }
 
@@ -145,8 +130,7 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
         if (!done) continue;
         disabled.push(id);
         logger.warn({ endpointId: id, failingSince: done.run.failingSince }, 'endpoint disabled after failing for too long');
-        // Their rows are already `failed`; waking the workflows lets them end now instead of after their backoff.
-        await Promise.all(done.stopped.map((deliveryId) => workflows.signal(deliveryId, 'attemptNow').catch(() => false)));
+        await wakeStoppedDeliveries(workflows, done.stopped);
         await operationalEvents.publish(endpointDisabledEvent(done.endpoint, { reason: 'failing', ...done.run }));
         Context.current().heartbeat(disabled.length);
       }

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import { refusedTarget } from '../delivery/target-check.js';
 import { mergeRedactedHeaders, REDACTED } from '../delivery/sensitive-headers.js';
 import type { AddressPolicy } from '../delivery/address-policy.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { readScope, type Actor } from './actor.js';
 import { audit } from './audit.js';
 import { invalid, notFound } from './errors.js';
+import { disableEndpoint, wakeStoppedDeliveries } from './endpoints/disable.js';
 import { pageQuery, toPage, type Page, type PageRequest } from './pagination.js';
 
 export interface EndpointCreateInput {
@@ -53,8 +55,12 @@ export interface EndpointServiceDeps {
 }
 
 /** Scoped lookup: another tenant's or environment's endpoint, or a deleted one, does not exist. */
-export async function findEndpoint(em: EntityManager, actor: Actor, id: string): Promise<Endpoint> {
-  const endpoint = await em.findOne(Endpoint, { id, ...readScope(actor), deletedAt: null });
+export async function findEndpoint(em: EntityManager, actor: Actor, id: string, options: { lock?: boolean } = {}): Promise<Endpoint> {
+  const endpoint = await em.findOne(
+    Endpoint,
+    { id, ...readScope(actor), deletedAt: null },
+    options.lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
+  );
   if (!endpoint) throw notFound('endpoint');
   return endpoint;
 }
@@ -155,77 +161,65 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
      * them, active releases them at once, disabled ends them as `failed`.
      */
     async update(actor: Actor, id: string, input: EndpointUpdateInput): Promise<Endpoint> {
-      const endpoint = await findEndpoint(em, actor, id);
+      await findEndpoint(em, actor, id);
       if (input.status !== undefined && input.active !== undefined && (input.status === 'active') !== input.active) {
         throw invalid('status and active disagree', [
           { loc: ['body', 'active'], msg: 'contradicts "status"', type: 'value_error.conflict' },
         ]);
       }
       const nextStatus = input.status ?? (input.active === undefined ? undefined : input.active ? 'active' : 'disabled');
-      if (input.url !== undefined) {
-        await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
-        endpoint.url = input.url;
-      }
-      if (input.name !== undefined) endpoint.name = input.name;
-      if (input.description !== undefined) endpoint.description = input.description;
-      if (input.event_types !== undefined) endpoint.eventTypes = normalizeFilter(input.event_types);
-      if (input.headers !== undefined) endpoint.headers = withStoredCredentials(input.headers, endpoint.headers);
-      if (input.timeout_seconds !== undefined) endpoint.timeoutSeconds = input.timeout_seconds;
-      if (input.metadata !== undefined) endpoint.metadata = input.metadata;
-      if (input.rate_limit_per_second !== undefined) endpoint.rateLimitPerSecond = input.rate_limit_per_second;
-
-      const previousStatus = endpoint.status;
-      const statusChanged = nextStatus !== undefined && nextStatus !== previousStatus;
+      if (input.url !== undefined) await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
       let stopped: string[] = [];
-      if (statusChanged) {
-        endpoint.status = nextStatus;
-        endpoint.pausedAt = nextStatus === 'paused' ? new Date() : null;
-        endpoint.disabledReason = nextStatus === 'disabled' ? 'manual' : null;
-        if (previousStatus === 'disabled') {
+      const { endpoint, statusChanged } = await em.transactional(async (tx) => {
+        // Locked: a 410 Gone or auto-disable changing the row meanwhile waits for this update.
+        const endpoint = await findEndpoint(tx, actor, id, { lock: true });
+        if (input.url !== undefined) endpoint.url = input.url;
+        if (input.name !== undefined) endpoint.name = input.name;
+        if (input.description !== undefined) endpoint.description = input.description;
+        if (input.event_types !== undefined) endpoint.eventTypes = normalizeFilter(input.event_types);
+        if (input.headers !== undefined) endpoint.headers = withStoredCredentials(input.headers, endpoint.headers);
+        if (input.timeout_seconds !== undefined) endpoint.timeoutSeconds = input.timeout_seconds;
+        if (input.metadata !== undefined) endpoint.metadata = input.metadata;
+        if (input.rate_limit_per_second !== undefined) endpoint.rateLimitPerSecond = input.rate_limit_per_second;
+
+        const previousStatus = endpoint.status;
+        const statusChanged = nextStatus !== undefined && nextStatus !== previousStatus;
+        if (statusChanged && previousStatus === 'disabled') {
           // Re-enabled: a failing run from before starts over, or auto-disable would strike again at once.
           endpoint.consecutiveFailures = 0;
           endpoint.failingSince = null;
           endpoint.failingNotifiedAt = null;
         }
-        if (nextStatus === 'disabled') {
-          const pending = await em.find(Delivery, { endpointId: endpoint.id, status: 'pending' }, { fields: ['id'] });
-          stopped = pending.map((d) => d.id);
-          await em.nativeUpdate(
-            Delivery,
-            { endpointId: endpoint.id, status: 'pending' },
-            { status: 'failed', failureReason: 'endpoint_disabled', nextAttemptAt: null },
-          );
+        const changes = { ...input, ...(statusChanged && { status: { from: previousStatus, to: nextStatus } }) };
+        if (statusChanged && nextStatus === 'disabled') {
+          // The other fields first: disabling writes the row itself, and the entity is read back after it.
+          await tx.flush();
+          stopped = await disableEndpoint(tx, { endpoint, reason: 'manual', actor, changes });
+          await tx.refresh(endpoint);
+          return { endpoint, statusChanged };
         }
-      }
-      audit(em, actor, {
-        action: 'endpoint.updated',
-        resourceType: 'endpoint',
-        resourceId: endpoint.id,
-        changes: { ...input, ...(statusChanged && { status: { from: previousStatus, to: nextStatus } }) },
+        if (statusChanged) {
+          endpoint.status = nextStatus;
+          endpoint.pausedAt = nextStatus === 'paused' ? new Date() : null;
+          endpoint.disabledReason = null;
+        }
+        audit(tx, actor, { action: 'endpoint.updated', resourceType: 'endpoint', resourceId: endpoint.id, changes });
+        return { endpoint, statusChanged };
       });
-      await em.flush();
 
-      if (statusChanged) await signalInFlight(em, workflows, endpoint.id, nextStatus, stopped);
+      if (statusChanged) {
+        if (nextStatus === 'disabled') await wakeStoppedDeliveries(workflows, stopped);
+        else if (nextStatus) await signalInFlight(em, workflows, endpoint.id, nextStatus);
+      }
       return endpoint;
     },
   };
 }
 
-/** Tells the endpoint's in-flight delivery workflows about a status change. */
-async function signalInFlight(
-  em: EntityManager,
-  workflows: DeliveryWorkflows,
-  endpointId: string,
-  status: EndpointStatus,
-  stopped: string[],
-): Promise<void> {
-  // A disabled endpoint's deliveries are already `failed` in the database; waking them makes
-  // their workflows notice now instead of after their backoff.
-  const ids =
-    status === 'disabled'
-      ? stopped
-      : (await em.find(Delivery, { endpointId, status: 'pending' }, { fields: ['id'] })).map((d) => d.id);
-  const signal = status === 'paused' ? 'pause' : status === 'active' ? 'resume' : 'attemptNow';
+/** Tells the in-flight delivery workflows of a paused or resumed endpoint about the change. */
+async function signalInFlight(em: EntityManager, workflows: DeliveryWorkflows, endpointId: string, status: 'active' | 'paused'): Promise<void> {
+  const ids = (await em.find(Delivery, { endpointId, status: 'pending' }, { fields: ['id'] })).map((d) => d.id);
+  const signal = status === 'paused' ? 'pause' : 'resume';
   const batch = 50;
   for (let i = 0; i < ids.length; i += batch) {
     await Promise.all(ids.slice(i, i + batch).map((id) => workflows.signal(id, signal).catch(() => false)));
