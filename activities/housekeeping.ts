@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Delivery, Endpoint } from '../src/db/entities/index.js';
+import { Delivery, Endpoint, FINISHED_DELIVERY_STATUSES } from '../src/db/entities/index.js';
 import { disableEndpoint, wakeStoppedDeliveries } from '../src/services/endpoints/disable.js';
 import { endpointDisabledEvent, systemActor } from '../src/services/operational-events.js';
 import { deliveryWorkflowId } from '../src/temporal/workflow-ids.js';
@@ -16,8 +16,6 @@ const PAGE_SIZE = 200;
 const LOOKUP_CONCURRENCY = 16;
 /** Deliveries deleted per statement, so a large purge never holds long locks. */
 const PURGE_BATCH = 1000;
-
-const FINISHED = ['delivered', 'failed', 'dead_letter'] as const;
 
 export interface ReconcileResult {
   checked: number;
@@ -164,7 +162,7 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
              delete from deliveries where id in (select id from doomed) returning 1
            )
            select (select count(*) from purged)::int as deliveries, (select count(*) from purged_attempts)::int as attempts`,
-          [...FINISHED, cutoff, cutoff, ...tenants],
+          [...FINISHED_DELIVERY_STATUSES, cutoff, cutoff, ...tenants],
         );
         result.deliveries += batch?.deliveries ?? 0;
         result.attempts += batch?.attempts ?? 0;

@@ -94,7 +94,7 @@ export function presentDeletedEndpoint(e: Endpoint): z.infer<typeof import('./sc
 }
 
 export function presentEndpointStats(
-  s: import('../src/services/endpoint-lifecycle.js').EndpointStats,
+  s: import('../src/services/endpoints/stats.js').EndpointStats,
 ): z.infer<typeof import('./schemas/endpoint-actions.js').EndpointStatsSchema> {
   return {
     object: 'endpoint_stats',

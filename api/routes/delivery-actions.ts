@@ -3,7 +3,7 @@ import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { presentDelivery } from '../presenters.js';
 import type { Delivery } from '../../src/db/entities/index.js';
-import type { RetryOutcome } from '../../src/services/replays.js';
+import type { RetryOutcome } from '../../src/services/deliveries.js';
 import { IdParamsSchema } from '../schemas/common.js';
 import { DeliverySchema } from '../schemas/deliveries.js';
 import { DeliveryActionBodySchema, EndpointRecoverResultSchema, EndpointRecoverSchema } from '../schemas/delivery-actions.js';
@@ -33,7 +33,7 @@ export function deliveryActionRoutes(table: RouteTable): Router<AppState> {
     async (ctx, { params }) => {
       const { services, actor, idempotency } = ctx.state;
       const answer = (replay: Delivery) => presentDelivery(replay, services.workflows);
-      const replay = await services.replays.replay(actor!, params.id, idempotency && ((tx, r) => idempotency.complete(tx, 201, answer(r))));
+      const replay = await services.deliveries.replay(actor!, params.id, idempotency && ((tx, r) => idempotency.complete(tx, 201, answer(r))));
       ctx.status = 201;
       ctx.body = answer(replay);
     },
@@ -62,7 +62,7 @@ export function deliveryActionRoutes(table: RouteTable): Router<AppState> {
       const { services, actor, idempotency } = ctx.state;
       const status = (o: RetryOutcome) => (o.kind === 'replayed' ? 201 : 202);
       const answer = (o: RetryOutcome) => presentDelivery(o.delivery, services.workflows);
-      const outcome = await services.replays.retry(actor!, params.id, idempotency && ((tx, o) => idempotency.complete(tx, status(o), answer(o))));
+      const outcome = await services.deliveries.retry(actor!, params.id, idempotency && ((tx, o) => idempotency.complete(tx, status(o), answer(o))));
       ctx.status = status(outcome);
       ctx.body = answer(outcome);
     },
@@ -88,7 +88,7 @@ export function deliveryActionRoutes(table: RouteTable): Router<AppState> {
     async (ctx, { params, body }) => {
       const { idempotency } = ctx.state;
       const window = { since: new Date(body.since), until: body.until === undefined ? undefined : new Date(body.until) };
-      const replayed = await ctx.state.services.replays.recover(
+      const replayed = await ctx.state.services.endpoints.recover(
         ctx.state.actor!,
         params.id,
         window,

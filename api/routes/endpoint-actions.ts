@@ -3,7 +3,7 @@ import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { presentDeletedEndpoint, presentDelivery, presentEndpoint, presentEndpointStats } from '../presenters.js';
 import type { Delivery } from '../../src/db/entities/index.js';
-import type { SecretRotation } from '../../src/services/endpoint-lifecycle.js';
+import type { SecretRotation } from '../../src/services/endpoints/rotate-secret.js';
 import { DeliverySchema } from '../schemas/deliveries.js';
 import { EndpointParamsSchema } from '../schemas/endpoints.js';
 import {
@@ -35,7 +35,7 @@ export function endpointActionRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'The endpoint is deleted', schema: EndpointDeletedSchema } },
     },
     async (ctx, { params }) => {
-      ctx.body = presentDeletedEndpoint(await ctx.state.services.lifecycle.delete(ctx.state.actor!, params.id));
+      ctx.body = presentDeletedEndpoint(await ctx.state.services.endpoints.delete(ctx.state.actor!, params.id));
     },
   );
 
@@ -61,7 +61,7 @@ export function endpointActionRoutes(table: RouteTable): Router<AppState> {
         signing_secret: rotation.secret,
         previous_secret_expires_at: rotation.previousSecretExpiresAt?.toISOString() ?? null,
       });
-      const rotation = await ctx.state.services.lifecycle.rotateSecret(
+      const rotation = await ctx.state.services.endpoints.rotateSecret(
         ctx.state.actor!,
         params.id,
         { gracePeriodSeconds: body.grace_period_seconds },
@@ -89,7 +89,7 @@ export function endpointActionRoutes(table: RouteTable): Router<AppState> {
     async (ctx, { params, body }) => {
       const { services, actor, idempotency } = ctx.state;
       const answer = (delivery: Delivery) => presentDelivery(delivery, services.workflows);
-      const delivery = await services.lifecycle.sendTest(
+      const delivery = await services.endpoints.sendTest(
         actor!,
         params.id,
         { eventType: body.event_type },
@@ -115,7 +115,7 @@ export function endpointActionRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'The statistics', schema: EndpointStatsSchema } },
     },
     async (ctx, { params, query }) => {
-      ctx.body = presentEndpointStats(await ctx.state.services.lifecycle.stats(ctx.state.actor!, params.id, query.window));
+      ctx.body = presentEndpointStats(await ctx.state.services.endpoints.stats(ctx.state.actor!, params.id, query.window));
     },
   );
 
@@ -132,7 +132,7 @@ export function endpointActionRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'How many deliveries were deleted', schema: EndpointDeliveriesPurgedSchema } },
     },
     async (ctx, { params }) => {
-      ctx.body = { deleted: await ctx.state.services.lifecycle.purgeDeliveries(ctx.state.actor!, params.id) };
+      ctx.body = { deleted: await ctx.state.services.endpoints.purgeDeliveries(ctx.state.actor!, params.id) };
     },
   );
 

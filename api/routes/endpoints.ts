@@ -113,10 +113,8 @@ export function endpointRoutes(table: RouteTable): Router<AppState> {
     },
     async (ctx, { params, query }) => {
       const { services, actor } = ctx.state;
-      await services.endpoints.get(actor!, params.id);
-      const page = await services.deliveries.list(actor!, {
+      const page = await services.endpoints.listDeliveries(actor!, params.id, {
         ...pageRequest(query),
-        endpointId: params.id,
         status: query.status,
         eventType: query.event_type,
         after: query.after ? new Date(query.after) : undefined,

@@ -23,7 +23,7 @@ export function verificationRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'Whether the receiver proved it owns the URL', schema: VerificationResultSchema } },
     },
     async (ctx, { params }) => {
-      const result = await ctx.state.services.verification.verify(ctx.state.actor!, params.id);
+      const result = await ctx.state.services.endpoints.verify(ctx.state.actor!, params.id);
       ctx.body = { verified: result.verified, ...(result.reason !== undefined && { reason: result.reason }) };
     },
   );

@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import {
-  DEFAULT_GRACE_PERIOD_SECONDS,
-  DEFAULT_STATS_WINDOW,
-  MAX_GRACE_PERIOD_SECONDS,
-  TEST_EVENT_TYPE,
-  parseStatsWindow,
-} from '../../src/services/endpoint-lifecycle.js';
+import { DEFAULT_GRACE_PERIOD_SECONDS, MAX_GRACE_PERIOD_SECONDS } from '../../src/services/endpoints/rotate-secret.js';
+import { DEFAULT_STATS_WINDOW, parseStatsWindow } from '../../src/services/endpoints/stats.js';
+import { TEST_EVENT_TYPE } from '../../src/services/endpoints/test.js';
 import { EndpointWithSecretSchema } from './endpoints.js';
 
 export const EndpointDeletedSchema = z.object({

@@ -59,7 +59,7 @@ export const deliveryTools = [
     output: DeliverySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run({ services, actor, id }) {
-      return presentDelivery(await services.replays.replay(actor, id), services.workflows);
+      return presentDelivery(await services.deliveries.replay(actor, id), services.workflows);
     },
   }),
 ];

@@ -96,7 +96,7 @@ export const endpointTools = [
     output: EndpointDeletedSchema,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run({ services, actor, id }) {
-      return presentDeletedEndpoint(await services.lifecycle.delete(actor, id));
+      return presentDeletedEndpoint(await services.endpoints.delete(actor, id));
     },
   }),
 
@@ -112,7 +112,7 @@ export const endpointTools = [
     output: EndpointSecretRotatedSchema,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run({ services, actor, id, input }) {
-      const rotation = await services.lifecycle.rotateSecret(actor, id, { gracePeriodSeconds: input.grace_period_seconds });
+      const rotation = await services.endpoints.rotateSecret(actor, id, { gracePeriodSeconds: input.grace_period_seconds });
       return {
         ...presentEndpoint(rotation.endpoint),
         signing_secret: rotation.secret,
@@ -133,7 +133,7 @@ export const endpointTools = [
     output: DeliverySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run({ services, actor, id, input }) {
-      const delivery = await services.lifecycle.sendTest(actor, id, { eventType: input.event_type });
+      const delivery = await services.endpoints.sendTest(actor, id, { eventType: input.event_type });
       return presentDelivery(delivery, services.workflows);
     },
   }),
@@ -150,7 +150,7 @@ export const endpointTools = [
     output: VerificationResultSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async run({ services, actor, id }) {
-      const result = await services.verification.verify(actor, id);
+      const result = await services.endpoints.verify(actor, id);
       return { verified: result.verified, ...(result.reason !== undefined && { reason: result.reason }) };
     },
   }),
@@ -167,7 +167,7 @@ export const endpointTools = [
     output: EndpointStatsSchema,
     annotations: { readOnlyHint: true },
     async run({ services, actor, id, input }) {
-      return presentEndpointStats(await services.lifecycle.stats(actor, id, input.window));
+      return presentEndpointStats(await services.endpoints.stats(actor, id, input.window));
     },
   }),
 ];

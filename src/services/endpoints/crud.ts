@@ -1,19 +1,19 @@
 import { LockMode } from '@mikro-orm/core';
-import { refusedTarget } from '../delivery/target-check.js';
-import { mergeRedactedHeaders, REDACTED } from '../delivery/sensitive-headers.js';
-import type { AddressPolicy } from '../delivery/address-policy.js';
+import { refusedTarget } from '../../delivery/target-check.js';
+import { mergeRedactedHeaders, REDACTED } from '../../delivery/sensitive-headers.js';
+import type { AddressPolicy } from '../../delivery/address-policy.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Delivery, Endpoint, type EndpointStatus } from '../db/entities/index.js';
-import { newId } from '../ids.js';
-import { normalizeFilter, subscribersWhere } from '../event-types.js';
-import { generateSigningSecret, sealedIn, type SecretBox } from '../delivery/secrets.js';
-import type { DeliveryWorkflows } from '../temporal/client.js';
-import type { Logger } from '../logger.js';
-import { readScope, type Actor } from './actor.js';
-import { audit } from './audit.js';
-import { invalid, notFound } from './errors.js';
-import { disableEndpoint, wakeStoppedDeliveries } from './endpoints/disable.js';
-import { pageQuery, toPage, type Page, type PageRequest } from './pagination.js';
+import { Delivery, Endpoint, type EndpointStatus } from '../../db/entities/index.js';
+import { newId } from '../../ids.js';
+import { normalizeFilter, subscribersWhere } from '../../event-types.js';
+import { generateSigningSecret, sealedIn, type SecretBox } from '../../delivery/secrets.js';
+import type { DeliveryWorkflows } from '../../temporal/client.js';
+import type { Logger } from '../../logger.js';
+import { readScope, writeScope, type Actor } from '../actor.js';
+import { audit } from '../audit.js';
+import { invalid, notFound } from '../errors.js';
+import { disableEndpoint, wakeStoppedDeliveries } from './disable.js';
+import { pageQuery, toPage, type Page, type PageRequest } from '../pagination.js';
 
 export interface EndpointCreateInput {
   url: string;
@@ -54,11 +54,21 @@ export interface EndpointServiceDeps {
   addressPolicy: AddressPolicy;
 }
 
-/** Scoped lookup: another tenant's or environment's endpoint, or a deleted one, does not exist. */
-export async function findEndpoint(em: EntityManager, actor: Actor, id: string, options: { lock?: boolean } = {}): Promise<Endpoint> {
+/**
+ * Scoped lookup: another tenant's or environment's endpoint, or a deleted one, does not exist. A
+ * read sees what the actor may read (an admin's cross-tenant filter); `forWrite` keeps to the
+ * actor's own tenant and environment. With `lock`, the row stays locked until the surrounding
+ * transaction ends.
+ */
+export async function findEndpoint(
+  em: EntityManager,
+  actor: Actor,
+  id: string,
+  options: { lock?: boolean; forWrite?: boolean } = {},
+): Promise<Endpoint> {
   const endpoint = await em.findOne(
     Endpoint,
-    { id, ...readScope(actor), deletedAt: null },
+    { id, ...(options.forWrite ? writeScope(actor) : readScope(actor)), deletedAt: null },
     options.lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
   );
   if (!endpoint) throw notFound('endpoint');
@@ -90,8 +100,8 @@ async function checkUrl(url: string, actor: Actor, policy: AddressPolicy, loc: (
   if (refused) throw invalid('the URL may not be a webhook target', [{ loc, msg: refused, type: 'value_error.url.private' }]);
 }
 
-/** Endpoint management: every call is scoped to the actor's tenant and environment. */
-export function createEndpointService({ em, secretBox, workflows, logger, addressPolicy }: EndpointServiceDeps) {
+/** List, create, get, update and soft delete of endpoints, scoped to the actor's tenant and environment. */
+export function createEndpointCrud({ em, secretBox, workflows, logger, addressPolicy }: EndpointServiceDeps) {
   return {
     async list(actor: Actor, filter: EndpointListFilter): Promise<Page<Endpoint>> {
       const q = pageQuery(filter);
@@ -103,6 +113,23 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
     },
 
     get: (actor: Actor, id: string) => findEndpoint(em, actor, id),
+
+    /**
+     * Soft delete: the endpoint disappears from the API and gets no new deliveries; deliveries
+     * already under way keep their workflows and still complete.
+     */
+    async delete(actor: Actor, id: string): Promise<Endpoint> {
+      const endpoint = await findEndpoint(em, actor, id, { forWrite: true });
+      endpoint.deletedAt = new Date();
+      audit(em, actor, {
+        action: 'endpoint.deleted',
+        resourceType: 'endpoint',
+        resourceId: endpoint.id,
+        changes: { deleted_at: endpoint.deletedAt.toISOString() },
+      });
+      await em.flush();
+      return endpoint;
+    },
 
     /**
      * Creates an endpoint; the plaintext secret is returned once, beside it. The verification
@@ -161,7 +188,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
      * them, active releases them at once, disabled ends them as `failed`.
      */
     async update(actor: Actor, id: string, input: EndpointUpdateInput): Promise<Endpoint> {
-      await findEndpoint(em, actor, id);
+      await findEndpoint(em, actor, id, { forWrite: true });
       if (input.status !== undefined && input.active !== undefined && (input.status === 'active') !== input.active) {
         throw invalid('status and active disagree', [
           { loc: ['body', 'active'], msg: 'contradicts "status"', type: 'value_error.conflict' },
@@ -172,7 +199,7 @@ export function createEndpointService({ em, secretBox, workflows, logger, addres
       let stopped: string[] = [];
       const { endpoint, statusChanged } = await em.transactional(async (tx) => {
         // Locked: a 410 Gone or auto-disable changing the row meanwhile waits for this update.
-        const endpoint = await findEndpoint(tx, actor, id, { lock: true });
+        const endpoint = await findEndpoint(tx, actor, id, { lock: true, forWrite: true });
         if (input.url !== undefined) endpoint.url = input.url;
         if (input.name !== undefined) endpoint.name = input.name;
         if (input.description !== undefined) endpoint.description = input.description;
