@@ -1,12 +1,12 @@
 import { Router } from '@koa/router';
-import type { PublishResult } from '../../src/services/events.js';
-import { z } from 'zod';
 import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
+import { z } from 'zod';
+import type { PublishResult } from '../../src/services/events.js';
 import { presentDelivery, presentEvent } from '../presenters.js';
 import { IdParamsSchema } from '../schemas/common.js';
 import { DeliverySchema } from '../schemas/deliveries.js';
-import { EventAcceptedSchema, EventPublishSchema, EventSchema, EventTypeListSchema } from '../schemas/events.js';
+import { EventAcceptedSchema, EventPublishSchema, EventSchema } from '../schemas/events.js';
 
 function acceptedBody(result: PublishResult) {
   return {
@@ -18,6 +18,7 @@ function acceptedBody(result: PublishResult) {
   };
 }
 
+/** `/events` and `/events/{id}`: publishing and reading events. */
 export function eventRoutes(table: RouteTable): Router<AppState> {
   const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
   const route = table.on(router, WEBHOOKS_BASE);
@@ -70,26 +71,6 @@ export function eventRoutes(table: RouteTable): Router<AppState> {
       const { services, actor } = ctx.state;
       const { event, deliveries } = await services.events.get(actor!, params.id);
       ctx.body = { ...presentEvent(event), deliveries: deliveries.map((d) => presentDelivery(d, services.workflows)) };
-    },
-  );
-
-  route(
-    {
-      method: 'get',
-      path: '/event-types',
-      operationId: 'listEventTypes',
-      summary: 'List event types',
-      tag: 'Events',
-      scope: 'manage_webhooks',
-      responses: { 200: { description: 'The event-type catalogue', schema: EventTypeListSchema } },
-    },
-    async (ctx) => {
-      ctx.body = {
-        object: 'list',
-        data: ctx.state.services.catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
-        has_more: false,
-        next_cursor: null,
-      };
     },
   );
 

@@ -1,10 +1,8 @@
-import { Router } from '@koa/router';
-import type { AppState } from '../context.js';
-import type { Endpoint } from '../../src/db/entities/index.js';
-import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
-import { presentDelivery, presentEndpoint, presentList } from '../presenters.js';
-import { listEnvelope, pageRequest } from '../schemas/common.js';
-import { DeliveryListQuerySchema, DeliverySchema } from '../schemas/deliveries.js';
+import type { Endpoint } from '../../../src/db/entities/index.js';
+import type { Route } from '../../route-table.js';
+import { presentDeletedEndpoint, presentEndpoint, presentList } from '../../presenters.js';
+import { listEnvelope, pageRequest } from '../../schemas/common.js';
+import { EndpointDeletedSchema } from '../../schemas/endpoint-actions.js';
 import {
   EndpointCreateSchema,
   EndpointListQuerySchema,
@@ -12,12 +10,10 @@ import {
   EndpointSchema,
   EndpointUpdateSchema,
   EndpointWithSecretSchema,
-} from '../schemas/endpoints.js';
+} from '../../schemas/endpoints.js';
 
-export function endpointRoutes(table: RouteTable): Router<AppState> {
-  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
-  const route = table.on(router, WEBHOOKS_BASE);
-
+/** `/endpoints` and `/endpoints/{id}`: list, create, get, update and soft delete. */
+export function endpointCrudRoutes(route: Route): void {
   route(
     {
       method: 'get',
@@ -101,28 +97,19 @@ export function endpointRoutes(table: RouteTable): Router<AppState> {
 
   route(
     {
-      method: 'get',
-      path: '/endpoints/:id/deliveries',
-      operationId: 'listEndpointDeliveries',
-      summary: "List an endpoint's deliveries",
-      tag: 'Deliveries',
+      method: 'delete',
+      path: '/endpoints/:id',
+      operationId: 'deleteEndpoint',
+      summary: 'Delete an endpoint',
+      description:
+        'Soft delete: the endpoint is no longer listed or found and gets no new deliveries; deliveries already under way still complete.',
+      tag: 'Endpoints',
       scope: 'manage_webhooks',
       params: EndpointParamsSchema,
-      query: DeliveryListQuerySchema.omit({ endpoint_id: true }),
-      responses: { 200: { description: 'A page of deliveries, newest first', schema: listEnvelope(DeliverySchema) } },
+      responses: { 200: { description: 'The endpoint is deleted', schema: EndpointDeletedSchema } },
     },
-    async (ctx, { params, query }) => {
-      const { services, actor } = ctx.state;
-      const page = await services.endpoints.listDeliveries(actor!, params.id, {
-        ...pageRequest(query),
-        status: query.status,
-        eventType: query.event_type,
-        after: query.after ? new Date(query.after) : undefined,
-        before: query.before ? new Date(query.before) : undefined,
-      });
-      ctx.body = presentList(page, (d) => presentDelivery(d, services.workflows));
+    async (ctx, { params }) => {
+      ctx.body = presentDeletedEndpoint(await ctx.state.services.endpoints.delete(ctx.state.actor!, params.id));
     },
   );
-
-  return router;
 }

@@ -1,13 +1,9 @@
-import { Router } from '@koa/router';
-import type { AppState } from '../context.js';
-import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
-import { EndpointParamsSchema } from '../schemas/endpoints.js';
-import { EndpointVerifySchema, VerificationResultSchema } from '../schemas/verification.js';
+import type { Route } from '../../route-table.js';
+import { EndpointParamsSchema } from '../../schemas/endpoints.js';
+import { EndpointVerifySchema, VerificationResultSchema } from '../../schemas/verification.js';
 
-export function verificationRoutes(table: RouteTable): Router<AppState> {
-  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
-  const route = table.on(router, WEBHOOKS_BASE);
-
+/** `POST /endpoints/{id}/verify`. */
+export function verifyRoutes(route: Route): void {
   route(
     {
       method: 'post',
@@ -27,6 +23,4 @@ export function verificationRoutes(table: RouteTable): Router<AppState> {
       ctx.body = { verified: result.verified, ...(result.reason !== undefined && { reason: result.reason }) };
     },
   );
-
-  return router;
 }

@@ -1,0 +1,51 @@
+import type { Route } from '../../route-table.js';
+import { presentDelivery, presentList } from '../../presenters.js';
+import { listEnvelope, pageRequest } from '../../schemas/common.js';
+import { DeliveryListQuerySchema, DeliverySchema } from '../../schemas/deliveries.js';
+import { EndpointDeliveriesPurgedSchema } from '../../schemas/endpoint-actions.js';
+import { EndpointParamsSchema } from '../../schemas/endpoints.js';
+
+/** `GET` and `DELETE /endpoints/{id}/deliveries`: one endpoint's delivery history. */
+export function endpointDeliveryRoutes(route: Route): void {
+  route(
+    {
+      method: 'get',
+      path: '/endpoints/:id/deliveries',
+      operationId: 'listEndpointDeliveries',
+      summary: "List an endpoint's deliveries",
+      tag: 'Deliveries',
+      scope: 'manage_webhooks',
+      params: EndpointParamsSchema,
+      query: DeliveryListQuerySchema.omit({ endpoint_id: true }),
+      responses: { 200: { description: 'A page of deliveries, newest first', schema: listEnvelope(DeliverySchema) } },
+    },
+    async (ctx, { params, query }) => {
+      const { services, actor } = ctx.state;
+      const page = await services.endpoints.listDeliveries(actor!, params.id, {
+        ...pageRequest(query),
+        status: query.status,
+        eventType: query.event_type,
+        after: query.after ? new Date(query.after) : undefined,
+        before: query.before ? new Date(query.before) : undefined,
+      });
+      ctx.body = presentList(page, (d) => presentDelivery(d, services.workflows));
+    },
+  );
+
+  route(
+    {
+      method: 'delete',
+      path: '/endpoints/:id/deliveries',
+      operationId: 'purgeEndpointDeliveries',
+      summary: "Purge an endpoint's delivery history",
+      description: 'Deletes its delivered, failed and dead-lettered deliveries with their attempts; deliveries under way are kept.',
+      tag: 'Deliveries',
+      scope: 'manage_webhooks',
+      params: EndpointParamsSchema,
+      responses: { 200: { description: 'How many deliveries were deleted', schema: EndpointDeliveriesPurgedSchema } },
+    },
+    async (ctx, { params }) => {
+      ctx.body = { deleted: await ctx.state.services.endpoints.purgeDeliveries(ctx.state.actor!, params.id) };
+    },
+  );
+}

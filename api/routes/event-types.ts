@@ -1,0 +1,32 @@
+import { Router } from '@koa/router';
+import type { AppState } from '../context.js';
+import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
+import { EventTypeListSchema } from '../schemas/events.js';
+
+/** `/event-types`: the catalogue endpoints subscribe from. */
+export function eventTypeRoutes(table: RouteTable): Router<AppState> {
+  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
+  const route = table.on(router, WEBHOOKS_BASE);
+
+  route(
+    {
+      method: 'get',
+      path: '/event-types',
+      operationId: 'listEventTypes',
+      summary: 'List event types',
+      tag: 'Events',
+      scope: 'manage_webhooks',
+      responses: { 200: { description: 'The event-type catalogue', schema: EventTypeListSchema } },
+    },
+    async (ctx) => {
+      ctx.body = {
+        object: 'list',
+        data: ctx.state.services.catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
+        has_more: false,
+        next_cursor: null,
+      };
+    },
+  );
+
+  return router;
+}
