@@ -1,9 +1,9 @@
 import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
 import { MANAGE_PREFIX, type RouteTable } from '../route-table.js';
-import { presentAuditEntry, presentList } from '../presenters.js';
-import { AuditEntrySchema, AuditLogQuerySchema } from '../schemas/audit-log.js';
-import { listEnvelope, pageRequest } from '../schemas/common.js';
+import { presentAuditEntry, presentList } from '../../src/presenters.js';
+import { AuditEntrySchema, AuditLogQuerySchema } from '../../src/schemas/audit-log.js';
+import { listEnvelope, pageRequest } from '../../src/schemas/common.js';
 
 /** `GET /manage/v1/audit-log`: served beside the webhooks resources, not under them. */
 export function auditLogRoutes(table: RouteTable): Router<AppState> {

@@ -3,10 +3,9 @@ import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import type { Delivery } from '../../src/db/entities/index.js';
 import type { RetryOutcome } from '../../src/services/deliveries.js';
-import { presentAttempt, presentDelivery, presentList } from '../presenters.js';
-import { IdParamsSchema, listEnvelope, pageRequest } from '../schemas/common.js';
-import { DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../schemas/deliveries.js';
-import { DeliveryActionBodySchema } from '../schemas/delivery-actions.js';
+import { presentAttempt, presentDelivery, presentList } from '../../src/presenters.js';
+import { IdParamsSchema, listEnvelope, pageRequest } from '../../src/schemas/common.js';
+import { DeliveryActionBodySchema, DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../../src/schemas/deliveries.js';
 
 /** `/deliveries`, `/deliveries/{id}` and its replay and retry. */
 export function deliveryRoutes(table: RouteTable): Router<AppState> {

@@ -1,7 +1,8 @@
 import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
-import { EventTypeListSchema } from '../schemas/events.js';
+import { presentEventTypes } from '../../src/presenters.js';
+import { EventTypeListSchema } from '../../src/schemas/events.js';
 
 /** `/event-types`: the catalogue endpoints subscribe from. */
 export function eventTypeRoutes(table: RouteTable): Router<AppState> {
@@ -19,12 +20,7 @@ export function eventTypeRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'The event-type catalogue', schema: EventTypeListSchema } },
     },
     async (ctx) => {
-      ctx.body = {
-        object: 'list',
-        data: ctx.state.services.catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
-        has_more: false,
-        next_cursor: null,
-      };
+      ctx.body = presentEventTypes(ctx.state.services.catalogue);
     },
   );
 

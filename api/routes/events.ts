@@ -2,21 +2,10 @@ import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
 import { z } from 'zod';
-import type { PublishResult } from '../../src/services/events.js';
-import { presentDelivery, presentEvent } from '../presenters.js';
-import { IdParamsSchema } from '../schemas/common.js';
-import { DeliverySchema } from '../schemas/deliveries.js';
-import { EventAcceptedSchema, EventPublishSchema, EventSchema } from '../schemas/events.js';
-
-function acceptedBody(result: PublishResult) {
-  return {
-    id: result.event.id,
-    object: 'event',
-    type: result.event.type,
-    created_at: result.event.createdAt.toISOString(),
-    deliveries: result.deliveries,
-  };
-}
+import { presentAcceptedEvent, presentDelivery, presentEvent } from '../../src/presenters.js';
+import { IdParamsSchema } from '../../src/schemas/common.js';
+import { DeliverySchema } from '../../src/schemas/deliveries.js';
+import { EventAcceptedSchema, EventPublishSchema, EventSchema } from '../../src/schemas/events.js';
 
 /** `/events` and `/events/{id}`: publishing and reading events. */
 export function eventRoutes(table: RouteTable): Router<AppState> {
@@ -47,12 +36,12 @@ export function eventRoutes(table: RouteTable): Router<AppState> {
         held && {
           eventId: held.claim.resourceId ?? undefined,
           eventMayExist: held.claim.takenOver,
-          inTransaction: (tx, published) => held.complete(tx, 202, acceptedBody(published)),
+          inTransaction: (tx, published) => held.complete(tx, 202, presentAcceptedEvent(published)),
         },
       );
       ctx.status = 202;
       if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
-      ctx.body = acceptedBody(result);
+      ctx.body = presentAcceptedEvent(result);
     },
   );
 

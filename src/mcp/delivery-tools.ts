@@ -1,7 +1,6 @@
-import { presentAttempt, presentDelivery, presentList } from '../../api/presenters.js';
-import { listEnvelope, pageRequest } from '../../api/schemas/common.js';
-import { DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../../api/schemas/deliveries.js';
-import { DeliveryActionBodySchema } from '../../api/schemas/delivery-actions.js';
+import { presentAttempt, presentDelivery, presentList } from '../presenters.js';
+import { listEnvelope, pageRequest } from '../schemas/common.js';
+import { DeliveryActionBodySchema, DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../schemas/deliveries.js';
 import { defineTool } from './tool.js';
 
 const DELIVERY = '/manage/v1/webhooks/deliveries/{id}';

@@ -13,9 +13,8 @@ import {
 import type { Logger } from '../logger.js';
 import type { Actor } from '../services/actor.js';
 import { authenticateApiKey } from '../services/api-keys.js';
-import { AppError, forbidden, unauthorized } from '../services/errors.js';
+import { AppError, errorBody, forbidden, unauthorized } from '../services/errors.js';
 import type { createServices } from '../services/index.js';
-import { errorBody } from '../../api/middleware/errors.js';
 import { describeTool, parseArguments, toolLocation, type McpTool } from './tool.js';
 import { mcpTools } from './tools.js';
 

@@ -1,8 +1,7 @@
-import type { Endpoint } from '../../../src/db/entities/index.js';
 import type { Route } from '../../route-table.js';
-import { presentDeletedEndpoint, presentEndpoint, presentList } from '../../presenters.js';
-import { listEnvelope, pageRequest } from '../../schemas/common.js';
-import { EndpointDeletedSchema } from '../../schemas/endpoint-actions.js';
+import { presentCreatedEndpoint, presentDeletedEndpoint, presentEndpoint, presentList } from '../../../src/presenters.js';
+import { listEnvelope, pageRequest } from '../../../src/schemas/common.js';
+import { EndpointDeletedSchema } from '../../../src/schemas/endpoints.js';
 import {
   EndpointCreateSchema,
   EndpointListQuerySchema,
@@ -10,7 +9,7 @@ import {
   EndpointSchema,
   EndpointUpdateSchema,
   EndpointWithSecretSchema,
-} from '../../schemas/endpoints.js';
+} from '../../../src/schemas/endpoints.js';
 
 /** `/endpoints` and `/endpoints/{id}`: list, create, get, update and soft delete. */
 export function endpointCrudRoutes(route: Route): void {
@@ -50,7 +49,7 @@ export function endpointCrudRoutes(route: Route): void {
     },
     async (ctx, { body }) => {
       const held = ctx.state.idempotency;
-      const answer = (created: { endpoint: Endpoint; secret: string }) => ({ ...presentEndpoint(created.endpoint), signing_secret: created.secret });
+      const answer = presentCreatedEndpoint;
       // With an Idempotency-Key the answer is stored in the endpoint's transaction: a crash leaves both or neither.
       const created = await ctx.state.services.endpoints.create(ctx.state.actor!, body, {
         ...(held && { inTransaction: (tx, c) => held.complete(tx, 201, answer(c)) }),

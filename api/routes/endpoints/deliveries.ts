@@ -1,9 +1,9 @@
 import type { Route } from '../../route-table.js';
-import { presentDelivery, presentList } from '../../presenters.js';
-import { listEnvelope, pageRequest } from '../../schemas/common.js';
-import { DeliveryListQuerySchema, DeliverySchema } from '../../schemas/deliveries.js';
-import { EndpointDeliveriesPurgedSchema } from '../../schemas/endpoint-actions.js';
-import { EndpointParamsSchema } from '../../schemas/endpoints.js';
+import { presentDelivery, presentList } from '../../../src/presenters.js';
+import { listEnvelope, pageRequest } from '../../../src/schemas/common.js';
+import { DeliveryListQuerySchema, DeliverySchema } from '../../../src/schemas/deliveries.js';
+import { EndpointDeliveriesPurgedSchema } from '../../../src/schemas/endpoints.js';
+import { EndpointParamsSchema } from '../../../src/schemas/endpoints.js';
 
 /** `GET` and `DELETE /endpoints/{id}/deliveries`: one endpoint's delivery history. */
 export function endpointDeliveryRoutes(route: Route): void {

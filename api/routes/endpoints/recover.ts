@@ -1,6 +1,5 @@
 import type { Route } from '../../route-table.js';
-import { EndpointRecoverResultSchema, EndpointRecoverSchema } from '../../schemas/delivery-actions.js';
-import { EndpointParamsSchema } from '../../schemas/endpoints.js';
+import { EndpointParamsSchema, EndpointRecoverResultSchema, EndpointRecoverSchema } from '../../../src/schemas/endpoints.js';
 
 /** `POST /endpoints/{id}/recover`: replays of the endpoint's failed deliveries. */
 export function recoverRoutes(route: Route): void {

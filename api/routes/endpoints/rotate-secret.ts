@@ -1,8 +1,7 @@
-import type { SecretRotation } from '../../../src/services/endpoints/rotate-secret.js';
 import type { Route } from '../../route-table.js';
-import { presentEndpoint } from '../../presenters.js';
-import { EndpointRotateSecretSchema, EndpointSecretRotatedSchema } from '../../schemas/endpoint-actions.js';
-import { EndpointParamsSchema } from '../../schemas/endpoints.js';
+import { presentSecretRotation } from '../../../src/presenters.js';
+import { EndpointRotateSecretSchema, EndpointSecretRotatedSchema } from '../../../src/schemas/endpoints.js';
+import { EndpointParamsSchema } from '../../../src/schemas/endpoints.js';
 
 /** `POST /endpoints/{id}/rotate-secret`. */
 export function rotateSecretRoutes(route: Route): void {
@@ -23,11 +22,7 @@ export function rotateSecretRoutes(route: Route): void {
     },
     async (ctx, { params, body }) => {
       const { idempotency } = ctx.state;
-      const answer = (rotation: SecretRotation) => ({
-        ...presentEndpoint(rotation.endpoint),
-        signing_secret: rotation.secret,
-        previous_secret_expires_at: rotation.previousSecretExpiresAt?.toISOString() ?? null,
-      });
+      const answer = presentSecretRotation;
       const rotation = await ctx.state.services.endpoints.rotateSecret(
         ctx.state.actor!,
         params.id,

@@ -1,7 +1,7 @@
 import type { Route } from '../../route-table.js';
-import { presentEndpointStats } from '../../presenters.js';
-import { EndpointStatsQuerySchema, EndpointStatsSchema } from '../../schemas/endpoint-actions.js';
-import { EndpointParamsSchema } from '../../schemas/endpoints.js';
+import { presentEndpointStats } from '../../../src/presenters.js';
+import { EndpointStatsQuerySchema, EndpointStatsSchema } from '../../../src/schemas/endpoints.js';
+import { EndpointParamsSchema } from '../../../src/schemas/endpoints.js';
 
 /** `GET /endpoints/{id}/stats`. */
 export function statsRoutes(route: Route): void {

@@ -1,9 +1,9 @@
 import type { Delivery } from '../../../src/db/entities/index.js';
 import type { Route } from '../../route-table.js';
-import { presentDelivery } from '../../presenters.js';
-import { DeliverySchema } from '../../schemas/deliveries.js';
-import { EndpointTestSchema } from '../../schemas/endpoint-actions.js';
-import { EndpointParamsSchema } from '../../schemas/endpoints.js';
+import { presentDelivery } from '../../../src/presenters.js';
+import { DeliverySchema } from '../../../src/schemas/deliveries.js';
+import { EndpointTestSchema } from '../../../src/schemas/endpoints.js';
+import { EndpointParamsSchema } from '../../../src/schemas/endpoints.js';
 
 /** `POST /endpoints/{id}/test`. */
 export function testEventRoutes(route: Route): void {

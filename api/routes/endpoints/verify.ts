@@ -1,6 +1,7 @@
+import { presentVerification } from '../../../src/presenters.js';
 import type { Route } from '../../route-table.js';
-import { EndpointParamsSchema } from '../../schemas/endpoints.js';
-import { EndpointVerifySchema, VerificationResultSchema } from '../../schemas/verification.js';
+import { EndpointParamsSchema } from '../../../src/schemas/endpoints.js';
+import { EndpointVerifySchema, VerificationResultSchema } from '../../../src/schemas/endpoints.js';
 
 /** `POST /endpoints/{id}/verify`. */
 export function verifyRoutes(route: Route): void {
@@ -20,7 +21,7 @@ export function verifyRoutes(route: Route): void {
     },
     async (ctx, { params }) => {
       const result = await ctx.state.services.endpoints.verify(ctx.state.actor!, params.id);
-      ctx.body = { verified: result.verified, ...(result.reason !== undefined && { reason: result.reason }) };
+      ctx.body = presentVerification(result);
     },
   );
 }

@@ -4,11 +4,8 @@ import type { Actor } from '../actor.js';
 import { audit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import type { StoreAnswer } from '../idempotency.js';
+import { DEFAULT_GRACE_PERIOD_SECONDS } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
-
-/** How long the previous secret keeps signing after a rotation, unless the caller says otherwise. */
-export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
-export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
 
 export interface SecretRotation {
   endpoint: Endpoint;

@@ -2,19 +2,8 @@ import { FINISHED_DELIVERY_STATUSES, type DeliveryStatus } from '../../db/entiti
 import type { Actor } from '../actor.js';
 import type { ServiceContext } from '../context.js';
 import { invalid } from '../errors.js';
+import { parseStatsWindow } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
-
-export const DEFAULT_STATS_WINDOW = '24h';
-const MAX_STATS_WINDOW_SECONDS = 90 * 24 * 60 * 60;
-const WINDOW_UNIT_SECONDS = { m: 60, h: 60 * 60, d: 24 * 60 * 60 } as const;
-
-/** `30m`, `24h`, `7d` … as seconds; `undefined` when malformed, zero or longer than 90 days. */
-export function parseStatsWindow(window: string): number | undefined {
-  const match = /^([1-9][0-9]{0,6})([mhd])$/.exec(window);
-  if (!match) return undefined;
-  const seconds = Number(match[1]) * WINDOW_UNIT_SECONDS[match[2] as keyof typeof WINDOW_UNIT_SECONDS];
-  return seconds <= MAX_STATS_WINDOW_SECONDS ? seconds : undefined;
-}
 
 export interface EndpointStats {
   endpointId: string;

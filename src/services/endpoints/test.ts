@@ -6,10 +6,8 @@ import type { ServiceContext } from '../context.js';
 import { invalid } from '../errors.js';
 import { createOriginalDelivery } from '../events.js';
 import type { StoreAnswer } from '../idempotency.js';
+import { TEST_EVENT_TYPE } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
-
-/** The event type of `POST /endpoints/{id}/test` when the caller names none. */
-export const TEST_EVENT_TYPE = 'webhook.test';
 
 /** `POST /endpoints/{id}/test`. */
 export function createTestEvents({ em, workflows, catalogue }: ServiceContext) {
