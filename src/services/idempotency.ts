@@ -160,3 +160,17 @@ export async function abandonIdempotent(em: EntityManager, claim: IdempotencyCla
 
 /** Thrown inside the work's transaction when its claim was taken over meanwhile, which rolls the work back. */
 export const claimLost = inProgress;
+
+/**
+ * Idempotency-Key claims over the services of one request: each step runs on a fresh fork (the
+ * claim outlives the request's own unit of work), except `complete` given the work's transaction.
+ */
+export function createIdempotencyService({ em, secretBox }: { em: EntityManager; secretBox: SecretBox }) {
+  return {
+    begin: (actor: Actor, request: IdempotentRequest) => beginIdempotent(em.fork(), secretBox, actor, request),
+    /** Stores the answer, in `tx` when given; false when the claim was taken over. */
+    complete: (claim: IdempotencyClaim, status: number, body: unknown, tx?: EntityManager) =>
+      completeIdempotent(tx ?? em.fork(), secretBox, claim, status, body),
+    abandon: (claim: IdempotencyClaim) => abandonIdempotent(em.fork(), claim),
+  };
+}

@@ -9,6 +9,8 @@ import { createEndpointService } from './endpoints/index.js';
 import { createEventService } from './events.js';
 import { createDeliveryService } from './deliveries.js';
 import { createAuditLogService } from './audit-log.js';
+import { createAuthService } from './auth.js';
+import { createIdempotencyService } from './idempotency.js';
 
 export interface ServiceDeps {
   orm: Orm;
@@ -43,6 +45,8 @@ export function createServices(deps: ServiceDeps) {
       events: createEventService({ ...ctx, taskQueue: ctx.workflows.taskQueue }),
       deliveries: createDeliveryService(ctx),
       auditLog: createAuditLogService(ctx),
+      auth: createAuthService(ctx),
+      idempotency: createIdempotencyService(ctx),
     };
   };
 }
