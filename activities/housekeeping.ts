@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Delivery, Endpoint, FINISHED_DELIVERY_STATUSES } from '../src/db/entities/index.js';
+import { requeueDeliveries } from '../src/services/delivery-queue.js';
 import { disableEndpoint, wakeStoppedDeliveries } from '../src/services/endpoints/disable.js';
 import { endpointDisabledEvent, systemActor } from '../src/services/operational-events.js';
 import { deliveryWorkflowId } from '../src/temporal/workflow-ids.js';
@@ -93,16 +94,11 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
           const exists = await Promise.all(slice.map((d) => workflowExists(d.id)));
           slice.forEach((d, j) => exists[j] || missing.push(d));
         }
-        if (missing.length > 0) {
-          const endpoints = await em.find(Endpoint, { id: { $in: [...new Set(missing.map((d) => d.endpointId))] } }, { fields: ['id', 'url'] });
-          const urls = new Map(endpoints.map((e) => [e.id, e.url]));
-          for (const delivery of missing) {
-            await workflows.start(delivery, urls.get(delivery.endpointId) ?? '');
-            logger.warn({ deliveryId: delivery.id }, 'reconciler started the missing workflow of a pending delivery');
-          }
-        }
+        // Started again the way every delivery starts: by a dispatcher, from the dispatch queue.
+        const queued = await requeueDeliveries(em, missing.map((d) => d.id), workflows.taskQueue);
+        if (queued > 0) logger.warn({ deliveryIds: missing.map((d) => d.id) }, 'reconciler queued pending deliveries whose workflow was missing');
         result.checked += page.length;
-        result.started += missing.length;
+        result.started += queued;
         Context.current().heartbeat(result);
         em.clear();
       }

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Attempt, Delivery, Endpoint, Event, type DeliveryStatus } from '../db/entities/index.js';
-import { newId } from '../ids.js';
 import { readScope, writeScope, type Actor } from './actor.js';
 import { audit } from './audit.js';
 import type { ServiceContext } from './context.js';
+import { createDelivery, requeueDeliveries } from './delivery-queue.js';
 import { AppError, notFound } from './errors.js';
 import type { StoreAnswer } from './idempotency.js';
 import { pageQuery, toPage, type Page, type PageRequest } from './pagination.js';
@@ -53,21 +53,10 @@ export function assertReplayTarget(endpoint: Endpoint | null): Endpoint {
   return endpoint;
 }
 
-/** A new pending delivery of the same event to the same endpoint; receivers see the same `webhook-id`. */
-export function createReplay(em: EntityManager, original: Delivery, taskQueue: string): Delivery {
-  return em.create(Delivery, {
-    id: newId('delivery'),
-    tenantId: original.tenantId,
-    environment: original.environment,
-    eventId: original.eventId,
-    endpointId: original.endpointId,
-    eventType: original.eventType,
-    status: 'pending',
-    failureReason: null,
-    replayOf: original.id,
-    dispatchAfter: new Date(),
-    dispatchQueue: taskQueue,
-  });
+/** A new delivery of the same event to the same endpoint; receivers see the same `webhook-id`. */
+export function createReplay(em: EntityManager, original: Delivery, endpoint: Endpoint, taskQueue: string): Delivery {
+  const event = { id: original.eventId, tenantId: original.tenantId, environment: original.environment, type: original.eventType };
+  return createDelivery(em, { event, endpoint, replayOf: original.id, taskQueue });
 }
 
 async function findDelivery(em: EntityManager, actor: Actor, id: string): Promise<Delivery> {
@@ -85,9 +74,9 @@ export function createDeliveryService({ em, workflows }: Pick<ServiceContext, 'e
     storeAnswer?: StoreAnswer<Delivery>,
   ): Promise<Delivery> {
     assertReplayable(original);
-    assertReplayTarget(await em.findOne(Endpoint, { id: original.endpointId }));
+    const endpoint = assertReplayTarget(await em.findOne(Endpoint, { id: original.endpointId }));
     return em.transactional(async (tx) => {
-      const replay = createReplay(tx, original, workflows.taskQueue);
+      const replay = createReplay(tx, original, endpoint, workflows.taskQueue);
       audit(tx, actor, {
         action,
         resourceType: 'delivery',
@@ -145,9 +134,8 @@ export function createDeliveryService({ em, workflows }: Pick<ServiceContext, 'e
         return { kind: 'replayed', delivery: await replayOne(actor, delivery, 'delivery.retried', store) };
       }
       if (!(await workflows.signal(delivery.id, 'attemptNow'))) {
-        // No workflow yet (its start failed after the commit): starting it attempts at once.
-        const endpoint = await em.findOne(Endpoint, { id: delivery.endpointId });
-        await workflows.start(delivery, endpoint?.url ?? '');
+        // No workflow yet (its start failed after the commit): started like any new delivery, it attempts at once.
+        await requeueDeliveries(em, [delivery.id], workflows.taskQueue);
       }
       const outcome: RetryOutcome = { kind: 'attempting', delivery };
       await em.transactional(async (tx) => {

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Delivery, Endpoint, Event } from '../db/entities/index.js';
+import { Delivery, Event } from '../db/entities/index.js';
 import { newId } from '../ids.js';
 import { subscriptionMatcher } from '../event-types.js';
 import { validateEventData, type EventTypeDefinition } from '../catalog/index.js';
-import { insertEventWithDeliveries, liveEndpoints, type NewDelivery, type NewEvent } from '../db/queries/events.js';
+import { insertEventWithDeliveries, liveEndpoints, type NewEvent } from '../db/queries/events.js';
+import { newDelivery } from './delivery-queue.js';
 import { readScope, type Actor } from './actor.js';
 import { invalid, notFound } from './errors.js';
 
@@ -38,42 +39,6 @@ export interface EventServiceDeps {
   catalogue: ReadonlyMap<string, EventTypeDefinition>;
   /** The task queue whose dispatchers start the deliveries' workflows. */
   taskQueue: string;
-}
-
-/**
- * How an event's delivery to an endpoint starts out. A disabled endpoint's delivery is recorded
- * as `failed` (`endpoint_disabled`) and never attempted, so `recover` can send it once the
- * endpoint is enabled again; any other is `pending` and joins the dispatch queue.
- */
-export function originalDeliveryState(endpoint: Pick<Endpoint, 'status'>): Pick<NewDelivery, 'status' | 'failureReason'> {
-  return endpoint.status === 'disabled' ? { status: 'failed', failureReason: 'endpoint_disabled' } : { status: 'pending', failureReason: null };
-}
-
-/**
- * The delivery of an event to one endpoint, added to the unit of work (see
- * {@link originalDeliveryState}). A pending one's workflow is started by a worker's dispatcher
- * once the transaction commits.
- */
-export function createOriginalDelivery(
-  em: EntityManager,
-  event: Pick<Event, 'id' | 'tenantId' | 'environment' | 'type'>,
-  endpoint: Pick<Endpoint, 'id' | 'status'>,
-  taskQueue: string,
-): Delivery {
-  const state = originalDeliveryState(endpoint);
-  const queued = state.status === 'pending';
-  return em.create(Delivery, {
-    id: newId('delivery'),
-    tenantId: event.tenantId,
-    environment: event.environment,
-    eventId: event.id,
-    endpointId: endpoint.id,
-    eventType: event.type,
-    ...state,
-    replayOf: null,
-    dispatchAfter: queued ? new Date() : null,
-    dispatchQueue: queued ? taskQueue : null,
-  });
 }
 
 export function createEventService({ em, catalogue, taskQueue }: EventServiceDeps) {
@@ -112,7 +77,7 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
         externalId: key,
         createdAt: new Date(),
       };
-      const deliveries = endpoints.map((ep): NewDelivery => ({ id: newId('delivery'), endpointId: ep.id, ...originalDeliveryState(ep) }));
+      const deliveries = endpoints.map((endpoint) => newDelivery({ event, endpoint, taskQueue, now: event.createdAt }));
       const result: PublishResult = { event, deliveries: deliveries.length, replayed: false };
       const { inTransaction } = options;
       try {
@@ -120,10 +85,10 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
           await em.transactional(async (tx) => {
             // First, so a claim taken over meanwhile stops this publish before it inserts anything.
             await inTransaction(tx, result);
-            await insertEventWithDeliveries(tx, event, deliveries, taskQueue);
+            await insertEventWithDeliveries(tx, event, deliveries);
           });
         } else {
-          await insertEventWithDeliveries(em, event, deliveries, taskQueue);
+          await insertEventWithDeliveries(em, event, deliveries);
         }
       } catch (err) {
         // A concurrent publish of the same event won the race: answer with its event.

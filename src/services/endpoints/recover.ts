@@ -65,7 +65,7 @@ export function createEndpointRecovery({ em, workflows }: ServiceContext) {
           const testIds = new Set(testEvents.map((e) => e.id));
           for (const d of part) if (testIds.has(d.eventId)) skip.add(d.id);
         }
-        const created = originals.filter((d) => !skip.has(d.id)).map((d) => createReplay(tx, d, workflows.taskQueue));
+        const created = originals.filter((d) => !skip.has(d.id)).map((d) => createReplay(tx, d, endpoint, workflows.taskQueue));
         audit(tx, actor, {
           action: 'endpoint.recovered_deliveries',
           resourceType: 'endpoint',

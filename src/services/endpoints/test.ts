@@ -4,7 +4,7 @@ import type { Actor } from '../actor.js';
 import { audit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { invalid } from '../errors.js';
-import { createOriginalDelivery } from '../events.js';
+import { createDelivery } from '../delivery-queue.js';
 import type { StoreAnswer } from '../idempotency.js';
 import { TEST_EVENT_TYPE } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
@@ -34,7 +34,7 @@ export function createTestEvents({ em, workflows, catalogue }: ServiceContext) {
           externalId: null,
           test: true,
         });
-        const delivery = createOriginalDelivery(tx, event, endpoint, workflows.taskQueue);
+        const delivery = createDelivery(tx, { event, endpoint, taskQueue: workflows.taskQueue });
         audit(tx, actor, {
           action: 'endpoint.tested',
           resourceType: 'endpoint',
