@@ -2,7 +2,7 @@ import type { Next } from 'koa';
 import { z } from 'zod';
 import type { Scope } from '../../src/db/entities/index.js';
 import type { Actor } from '../../src/services/actor.js';
-import { AppError, forbidden, invalid, unauthorized } from '../../src/services/errors.js';
+import { forbidden, invalid, missingScope, unauthorized } from '../../src/services/errors.js';
 import type { JwtVerifier } from '../../src/services/jwt.js';
 import type { AppContext } from '../context.js';
 import { parsePart, refuseUnsafe } from './validate.js';
@@ -62,11 +62,11 @@ export async function crossTenantReads(ctx: AppContext, next: Next) {
   }
   const actor = ctx.state.actor!;
   if (!actor.scopes.includes('admin')) {
-    throw new AppError(403, 'forbidden', 'the "tenant_id" and "partner_id" filters need the "admin" scope');
+    throw forbidden('the "tenant_id" and "partner_id" filters need the "admin" scope');
   }
   const partnerId = boundPartner.get(actor);
   if (partnerId !== undefined && filter.partner_id !== undefined && filter.partner_id !== partnerId) {
-    throw new AppError(403, 'forbidden', "this token reads only its own partner's tenants");
+    throw forbidden("this token reads only its own partner's tenants");
   }
   actor.readTenantIds = await ctx.state.services.auth.tenantsToRead({ tenantId: filter.tenant_id, partnerId: filter.partner_id ?? partnerId });
   await next();
@@ -76,7 +76,7 @@ export async function crossTenantReads(ctx: AppContext, next: Next) {
 export function requireScope(scope: Scope) {
   return async (ctx: AppContext, next: Next) => {
     const scopes = ctx.state.actor?.scopes ?? [];
-    if (!scopes.includes(scope) && !scopes.includes('admin')) throw forbidden(scope);
+    if (!scopes.includes(scope) && !scopes.includes('admin')) throw missingScope(scope);
     await next();
   };
 }

@@ -1,7 +1,7 @@
 import type { Next } from 'koa';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IdKind } from '../../src/ids.js';
-import { AppError } from '../../src/services/errors.js';
+import { badRequest, unavailable } from '../../src/services/errors.js';
 import { claimLost, type IdempotencyClaim } from '../../src/services/idempotency.js';
 import type { AppContext } from '../context.js';
 
@@ -31,7 +31,7 @@ export function idempotent(route: string, limits: IdempotencyLimits, reserves?: 
   return async (ctx: AppContext, next: Next) => {
     const key = ctx.get('idempotency-key');
     if (!key) return next();
-    if (key.length > 255) throw new AppError(400, 'bad_request', 'Idempotency-Key is limited to 255 characters');
+    if (key.length > 255) throw badRequest('bad_request', 'Idempotency-Key is limited to 255 characters');
     const { services } = ctx.state;
     const actor = ctx.state.actor!;
     // The path (with its ids) is part of the scope: one key on two endpoints is two requests.
@@ -76,7 +76,7 @@ export function idempotent(route: string, limits: IdempotencyLimits, reserves?: 
       // The work goes on and may still commit with its answer; the claim stays with it (no release),
       // so a retry is replayed, refused or, after the lease, takes over.
       work.catch((err: unknown) => services.logger.warn({ err, requestId: ctx.state.requestId }, 'request failed after its timeout'));
-      throw new AppError(503, 'request_timeout', 'the request did not finish in time; retry it with the same Idempotency-Key', undefined,
+      throw unavailable('request_timeout', 'the request did not finish in time; retry it with the same Idempotency-Key',
         Math.ceil((limits.leaseMs - limits.requestTimeoutMs) / 1000));
     }
     if (ctx.status >= 200 && ctx.status < 300) {

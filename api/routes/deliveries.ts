@@ -4,7 +4,7 @@ import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.
 import type { Delivery } from '../../src/db/entities/index.js';
 import type { RetryOutcome } from '../../src/services/deliveries.js';
 import { presentAttempt, presentDelivery, presentList } from '../../src/presenters.js';
-import { IdParamsSchema, listEnvelope, pageRequest } from '../../src/schemas/common.js';
+import { IdParamsSchema, listEnvelope } from '../../src/schemas/common.js';
 import { DeliveryActionBodySchema, DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../../src/schemas/deliveries.js';
 
 /** `/deliveries`, `/deliveries/{id}` and its replay and retry. */
@@ -25,14 +25,7 @@ export function deliveryRoutes(table: RouteTable): Router<AppState> {
     },
     async (ctx, { query }) => {
       const { services, actor } = ctx.state;
-      const page = await services.deliveries.list(actor!, {
-        ...pageRequest(query),
-        endpointId: query.endpoint_id,
-        status: query.status,
-        eventType: query.event_type,
-        after: query.after ? new Date(query.after) : undefined,
-        before: query.before ? new Date(query.before) : undefined,
-      });
+      const page = await services.deliveries.list(actor!, query);
       ctx.body = presentList(page, (d) => presentDelivery(d, services.workflows));
     },
   );

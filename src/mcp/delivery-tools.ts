@@ -1,5 +1,5 @@
 import { presentAttempt, presentDelivery, presentList } from '../presenters.js';
-import { listEnvelope, pageRequest } from '../schemas/common.js';
+import { listEnvelope } from '../schemas/common.js';
 import { DeliveryActionBodySchema, DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../schemas/deliveries.js';
 import { defineTool } from './tool.js';
 
@@ -19,14 +19,7 @@ export const deliveryTools = [
     output: listEnvelope(DeliverySchema),
     annotations: { readOnlyHint: true },
     async run({ services, actor, input }) {
-      const page = await services.deliveries.list(actor, {
-        ...pageRequest(input),
-        endpointId: input.endpoint_id,
-        status: input.status,
-        eventType: input.event_type,
-        after: input.after ? new Date(input.after) : undefined,
-        before: input.before ? new Date(input.before) : undefined,
-      });
+      const page = await services.deliveries.list(actor, input);
       return presentList(page, (d) => presentDelivery(d, services.workflows));
     },
   }),

@@ -8,7 +8,7 @@ import {
   presentSecretRotation,
   presentVerification,
 } from '../presenters.js';
-import { listEnvelope, pageRequest } from '../schemas/common.js';
+import { listEnvelope } from '../schemas/common.js';
 import { DeliverySchema } from '../schemas/deliveries.js';
 import {
   EndpointDeletedSchema,
@@ -44,7 +44,7 @@ export const endpointTools = [
     output: listEnvelope(EndpointSchema),
     annotations: { readOnlyHint: true },
     async run({ services, actor, input }) {
-      const page = await services.endpoints.list(actor, { ...pageRequest(input), status: input.status, eventType: input.event_type });
+      const page = await services.endpoints.list(actor, input);
       return presentList(page, presentEndpoint);
     },
   }),
@@ -120,7 +120,7 @@ export const endpointTools = [
     output: EndpointSecretRotatedSchema,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run({ services, actor, id, input }) {
-      return presentSecretRotation(await services.endpoints.rotateSecret(actor, id, { gracePeriodSeconds: input.grace_period_seconds }));
+      return presentSecretRotation(await services.endpoints.rotateSecret(actor, id, input));
     },
   }),
 
@@ -136,7 +136,7 @@ export const endpointTools = [
     output: DeliverySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run({ services, actor, id, input }) {
-      const delivery = await services.endpoints.sendTest(actor, id, { eventType: input.event_type });
+      const delivery = await services.endpoints.sendTest(actor, id, input);
       return presentDelivery(delivery, services.workflows);
     },
   }),

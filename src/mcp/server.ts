@@ -11,7 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logger.js';
 import type { Actor } from '../services/actor.js';
-import { AppError, errorBody, forbidden } from '../services/errors.js';
+import { AppError, errorBody, missingScope } from '../services/errors.js';
 import type { createServices } from '../services/index.js';
 import { describeTool, parseArguments, toolLocation, type McpTool } from './tool.js';
 import { mcpTools } from './tools.js';
@@ -28,7 +28,7 @@ export interface McpServerDeps {
 
 /** The REST API's scope rule: `admin` implies every scope. */
 function requireScope(actor: Actor, scope: McpTool['scope']): void {
-  if (!actor.scopes.includes(scope) && !actor.scopes.includes('admin')) throw forbidden(scope);
+  if (!actor.scopes.includes(scope) && !actor.scopes.includes('admin')) throw missingScope(scope);
 }
 
 const INSTRUCTIONS =

@@ -11,6 +11,7 @@ export const DeliveryListQuerySchema = PaginationQuerySchema.extend({
   after: TimestampSchema.optional(),
   before: TimestampSchema.optional(),
 }).strict();
+export type DeliveryListQuery = z.infer<typeof DeliveryListQuerySchema>;
 
 export const DeliverySchema = z.object({
   id: z.string(),

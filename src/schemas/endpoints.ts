@@ -98,6 +98,7 @@ export const EndpointListQuerySchema = PaginationQuerySchema.extend({
   status: EndpointStatusSchema.optional(),
   event_type: z.string().max(200).optional(),
 }).strict();
+export type EndpointListQuery = z.infer<typeof EndpointListQuerySchema>;
 
 export const EndpointParamsSchema = IdParamsSchema;
 
@@ -136,17 +137,28 @@ export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
 /** The event type of `POST /endpoints/{id}/test` when the caller names none. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
-export const DEFAULT_STATS_WINDOW = '24h';
+const STATS_WINDOW_PATTERN = /^[1-9][0-9]{0,6}[mhd]$/;
 const MAX_STATS_WINDOW_SECONDS = 90 * 24 * 60 * 60;
 const WINDOW_UNIT_SECONDS = { m: 60, h: 60 * 60, d: 24 * 60 * 60 } as const;
 
 /** `30m`, `24h`, `7d` … as seconds; `undefined` when malformed, zero or longer than 90 days. */
 export function parseStatsWindow(window: string): number | undefined {
-  const match = /^([1-9][0-9]{0,6})([mhd])$/.exec(window);
-  if (!match) return undefined;
-  const seconds = Number(match[1]) * WINDOW_UNIT_SECONDS[match[2] as keyof typeof WINDOW_UNIT_SECONDS];
+  if (!STATS_WINDOW_PATTERN.test(window)) return undefined;
+  const seconds = Number(window.slice(0, -1)) * WINDOW_UNIT_SECONDS[window.slice(-1) as keyof typeof WINDOW_UNIT_SECONDS];
   return seconds <= MAX_STATS_WINDOW_SECONDS ? seconds : undefined;
 }
+
+/** A stats window checked once, here: services take it as it comes from the request. */
+export const StatsWindowSchema = z
+  .string()
+  .regex(STATS_WINDOW_PATTERN, { message: 'expected <n>m, <n>h or <n>d (e.g. "24h")', abort: true })
+  .refine((w) => parseStatsWindow(w) !== undefined, 'at most 90 days')
+  .brand<'StatsWindow'>();
+export type StatsWindow = z.infer<typeof StatsWindowSchema>;
+export const DEFAULT_STATS_WINDOW = '24h' as StatsWindow;
+
+/** The seconds of a checked window (the brand says it parses). */
+export const statsWindowSeconds = (window: StatsWindow): number => parseStatsWindow(window)!;
 
 export const EndpointDeletedSchema = z.object({
   id: z.string(),
@@ -188,12 +200,7 @@ export type EndpointTest = z.infer<typeof EndpointTestSchema>;
 
 export const EndpointStatsQuerySchema = z
   .object({
-    window: z
-      .string()
-      .regex(/^[1-9][0-9]{0,6}[mhd]$/, { message: 'expected <n>m, <n>h or <n>d (e.g. "24h")', abort: true })
-      .refine((w) => parseStatsWindow(w) !== undefined, 'at most 90 days')
-      .default(DEFAULT_STATS_WINDOW)
-      .describe('How far back to look: minutes, hours or days, at most 90 days'),
+    window: StatsWindowSchema.default(DEFAULT_STATS_WINDOW).describe('How far back to look: minutes, hours or days, at most 90 days'),
   })
   .strict();
 export type EndpointStatsQuery = z.infer<typeof EndpointStatsQuerySchema>;
@@ -246,9 +253,13 @@ export const EndpointRecoverSchema = z
     until: TimestampSchema.optional(),
   })
   .strict()
-  .refine((w) => w.until === undefined || Date.parse(w.since) < Date.parse(w.until), {
-    path: ['until'],
-    message: 'must be after "since"',
+  // The one check of the window: `until` defaults to the time of the request.
+  .superRefine((w, ctx) => {
+    if (w.until !== undefined) {
+      if (Date.parse(w.since) >= Date.parse(w.until)) ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be after "since"' });
+    } else if (Date.parse(w.since) >= Date.now()) {
+      ctx.addIssue({ code: 'custom', path: ['since'], message: 'must be before "until" (default: now)', params: { type: 'value_error.window' } });
+    }
   });
 export type EndpointRecover = z.infer<typeof EndpointRecoverSchema>;
 

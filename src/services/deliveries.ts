@@ -1,21 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Attempt, Delivery, Endpoint, Event, type DeliveryStatus } from '../db/entities/index.js';
+import { Attempt, Delivery, Endpoint, Event } from '../db/entities/index.js';
 import { readScope, writeScope, type Actor } from './actor.js';
 import { audit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { createDelivery, requeueDeliveries } from './delivery-queue.js';
-import { AppError, notFound } from './errors.js';
+import { notFound, unprocessable } from './errors.js';
 import type { StoreAnswer } from './idempotency.js';
-import { pageQuery, toPage, type Page, type PageRequest } from './pagination.js';
+import { createdWithin, pageQuery, toPage, type Page } from './pagination.js';
+import { pageRequest } from '../schemas/common.js';
+import type { DeliveryListQuery } from '../schemas/deliveries.js';
 import { webhookBody } from './payload.js';
-
-export interface DeliveryListFilter extends PageRequest {
-  endpointId?: string | undefined;
-  status?: DeliveryStatus | undefined;
-  eventType?: string | undefined;
-  after?: Date | undefined;
-  before?: Date | undefined;
-}
 
 /** What `retry` did: woke a pending delivery's workflow, or replayed a finished one. */
 export type RetryOutcome = { kind: 'attempting'; delivery: Delivery } | { kind: 'replayed'; delivery: Delivery };
@@ -29,10 +23,10 @@ export interface DeliveryDetail {
 /** Only finished, unsuccessful deliveries can be replayed. */
 function assertReplayable(delivery: Delivery): void {
   if (delivery.status === 'pending') {
-    throw new AppError(422, 'delivery_in_flight', 'the delivery is still under way; retry it instead, or wait until it ends');
+    throw unprocessable('delivery_in_flight', 'the delivery is still under way; retry it instead, or wait until it ends');
   }
   if (delivery.status === 'delivered') {
-    throw new AppError(422, 'invalid_state', 'the delivery was delivered; only failed or dead-lettered deliveries can be replayed');
+    throw unprocessable('invalid_state', 'the delivery was delivered; only failed or dead-lettered deliveries can be replayed');
   }
 }
 
@@ -45,10 +39,10 @@ function assertReplayable(delivery: Delivery): void {
  */
 export function assertReplayTarget(endpoint: Endpoint | null): Endpoint {
   if (!endpoint || endpoint.deletedAt) {
-    throw new AppError(422, 'endpoint_deleted', 'the endpoint of this delivery was deleted; its deliveries cannot be replayed');
+    throw unprocessable('endpoint_deleted', 'the endpoint of this delivery was deleted; its deliveries cannot be replayed');
   }
   if (endpoint.status === 'disabled') {
-    throw new AppError(422, 'endpoint_disabled', 'the endpoint is disabled; enable it before replaying its deliveries');
+    throw unprocessable('endpoint_disabled', 'the endpoint is disabled; enable it before replaying its deliveries');
   }
   return endpoint;
 }
@@ -91,17 +85,15 @@ export function createDeliveryService({ em, workflows }: Pick<ServiceContext, 'e
 
 
   return {
-    async list(actor: Actor, filter: DeliveryListFilter): Promise<Page<Delivery>> {
-      const q = pageQuery(filter);
-      const where: Record<string, unknown> = { ...q.where, ...readScope(actor) };
-      if (filter.endpointId) where.endpointId = filter.endpointId;
-      if (filter.status) where.status = filter.status;
-      if (filter.eventType) where.eventType = filter.eventType;
-      if (filter.after || filter.before) {
-        where.createdAt = { ...(filter.after && { $gte: filter.after }), ...(filter.before && { $lt: filter.before }) };
-      }
+    async list(actor: Actor, query: DeliveryListQuery): Promise<Page<Delivery>> {
+      const page = pageRequest(query);
+      const q = pageQuery(page);
+      const where: Record<string, unknown> = { ...q.where, ...readScope(actor), ...createdWithin(query) };
+      if (query.endpoint_id) where.endpointId = query.endpoint_id;
+      if (query.status) where.status = query.status;
+      if (query.event_type) where.eventType = query.event_type;
       const rows = await em.find(Delivery, where, { orderBy: { id: q.order }, limit: q.take });
-      return toPage(rows, filter);
+      return toPage(rows, page);
     },
 
     async get(actor: Actor, id: string): Promise<DeliveryDetail> {

@@ -6,14 +6,9 @@ import { subscriptionMatcher } from '../event-types.js';
 import { validateEventData, type EventTypeDefinition } from '../catalog/index.js';
 import { insertEventWithDeliveries, liveEndpoints, type NewEvent } from '../db/queries/events.js';
 import { newDelivery } from './delivery-queue.js';
+import type { EventPublish } from '../schemas/events.js';
 import { readScope, type Actor } from './actor.js';
-import { invalid, notFound } from './errors.js';
-
-export interface PublishInput {
-  type: string;
-  data: Record<string, unknown>;
-  id?: string | undefined;
-}
+import { invalid, notFound, unknownEventType } from './errors.js';
 
 export interface PublishResult {
   event: Pick<Event, 'id' | 'type' | 'createdAt'>;
@@ -48,12 +43,10 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
      * dispatchers start their workflows, so publishing never waits on Temporal. Disabled endpoints
      * get a `failed` delivery that is never attempted.
      */
-    async publish(actor: Actor, input: PublishInput, options: PublishOptions = {}): Promise<PublishResult> {
+    async publish(actor: Actor, input: EventPublish, options: PublishOptions = {}): Promise<PublishResult> {
       const eventType = catalogue.get(input.type);
       if (!eventType) {
-        throw invalid('unknown event type', [
-          { loc: ['body', 'type'], msg: `"${input.type}" is not in the event-type catalogue`, type: 'value_error.event_type' },
-        ]);
+        throw unknownEventType(['body', 'type'], input.type);
       }
       const problems = validateEventData(eventType, input.data);
       if (problems.length > 0) throw invalid(`data does not match the schema of "${input.type}"`, problems);

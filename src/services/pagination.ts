@@ -26,3 +26,9 @@ export function toPage<T extends { id: string }>(rows: T[], req: PageRequest): P
   const last = data[data.length - 1];
   return { data, hasMore, nextCursor: hasMore && last ? last.id : null };
 }
+
+/** The `created_at` condition of a list's `after` (inclusive) and `before` (exclusive) filters. */
+export function createdWithin(filter: { after?: string | undefined; before?: string | undefined }): { createdAt?: Record<string, Date> } {
+  if (!filter.after && !filter.before) return {};
+  return { createdAt: { ...(filter.after && { $gte: new Date(filter.after) }), ...(filter.before && { $lt: new Date(filter.before) }) } };
+}

@@ -1,6 +1,6 @@
 import type { Route } from '../../route-table.js';
 import { presentCreatedEndpoint, presentDeletedEndpoint, presentEndpoint, presentList } from '../../../src/presenters.js';
-import { listEnvelope, pageRequest } from '../../../src/schemas/common.js';
+import { listEnvelope } from '../../../src/schemas/common.js';
 import { EndpointDeletedSchema } from '../../../src/schemas/endpoints.js';
 import {
   EndpointCreateSchema,
@@ -25,11 +25,7 @@ export function endpointCrudRoutes(route: Route): void {
       responses: { 200: { description: 'A page of endpoints, newest first', schema: listEnvelope(EndpointSchema) } },
     },
     async (ctx, { query }) => {
-      const page = await ctx.state.services.endpoints.list(ctx.state.actor!, {
-        ...pageRequest(query),
-        status: query.status,
-        eventType: query.event_type,
-      });
+      const page = await ctx.state.services.endpoints.list(ctx.state.actor!, query);
       ctx.body = presentList(page, presentEndpoint);
     },
   );

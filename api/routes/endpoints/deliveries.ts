@@ -1,6 +1,6 @@
 import type { Route } from '../../route-table.js';
 import { presentDelivery, presentList } from '../../../src/presenters.js';
-import { listEnvelope, pageRequest } from '../../../src/schemas/common.js';
+import { listEnvelope } from '../../../src/schemas/common.js';
 import { DeliveryListQuerySchema, DeliverySchema } from '../../../src/schemas/deliveries.js';
 import { EndpointDeliveriesPurgedSchema } from '../../../src/schemas/endpoints.js';
 import { EndpointParamsSchema } from '../../../src/schemas/endpoints.js';
@@ -21,13 +21,7 @@ export function endpointDeliveryRoutes(route: Route): void {
     },
     async (ctx, { params, query }) => {
       const { services, actor } = ctx.state;
-      const page = await services.endpoints.listDeliveries(actor!, params.id, {
-        ...pageRequest(query),
-        status: query.status,
-        eventType: query.event_type,
-        after: query.after ? new Date(query.after) : undefined,
-        before: query.before ? new Date(query.before) : undefined,
-      });
+      const page = await services.endpoints.listDeliveries(actor!, params.id, query);
       ctx.body = presentList(page, (d) => presentDelivery(d, services.workflows));
     },
   );

@@ -22,11 +22,10 @@ export function recoverRoutes(route: Route): void {
     },
     async (ctx, { params, body }) => {
       const { idempotency } = ctx.state;
-      const window = { since: new Date(body.since), until: body.until === undefined ? undefined : new Date(body.until) };
       const replayed = await ctx.state.services.endpoints.recover(
         ctx.state.actor!,
         params.id,
-        window,
+        body,
         idempotency && ((tx, n) => idempotency.complete(tx, 200, { replayed: n })),
       );
       ctx.body = { replayed };

@@ -26,7 +26,7 @@ export function rotateSecretRoutes(route: Route): void {
       const rotation = await ctx.state.services.endpoints.rotateSecret(
         ctx.state.actor!,
         params.id,
-        { gracePeriodSeconds: body.grace_period_seconds },
+        body,
         idempotency && ((tx, r) => idempotency.complete(tx, 200, answer(r))),
       );
       ctx.body = answer(rotation);

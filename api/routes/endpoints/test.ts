@@ -28,7 +28,7 @@ export function testEventRoutes(route: Route): void {
       const delivery = await services.endpoints.sendTest(
         actor!,
         params.id,
-        { eventType: body.event_type },
+        body,
         idempotency && ((tx, d) => idempotency.complete(tx, 201, answer(d))),
       );
       ctx.status = 201;

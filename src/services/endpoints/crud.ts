@@ -3,7 +3,7 @@ import { refusedTarget } from '../../delivery/target-check.js';
 import { mergeRedactedHeaders, REDACTED } from '../../delivery/sensitive-headers.js';
 import type { AddressPolicy } from '../../delivery/address-policy.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Delivery, Endpoint, type EndpointStatus } from '../../db/entities/index.js';
+import { Delivery, Endpoint } from '../../db/entities/index.js';
 import { newId } from '../../ids.js';
 import { normalizeFilter, subscribersWhere } from '../../event-types.js';
 import { generateSigningSecret, sealedIn, type SecretBox } from '../../delivery/secrets.js';
@@ -11,40 +11,11 @@ import type { DeliveryWorkflows } from '../../temporal/client.js';
 import type { Logger } from '../../logger.js';
 import { readScope, writeScope, type Actor } from '../actor.js';
 import { audit } from '../audit.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound, validationError } from '../errors.js';
 import { disableEndpoint, wakeStoppedDeliveries } from './disable.js';
-import { pageQuery, toPage, type Page, type PageRequest } from '../pagination.js';
-
-export interface EndpointCreateInput {
-  url: string;
-  name?: string | null | undefined;
-  description?: string | null | undefined;
-  event_types?: string[] | undefined;
-  headers?: Record<string, string> | undefined;
-  timeout_seconds?: number | undefined;
-  status?: EndpointStatus | undefined;
-  metadata?: Record<string, unknown> | undefined;
-  rate_limit_per_second?: number | null | undefined;
-  secret?: string | undefined;
-}
-
-export interface EndpointUpdateInput {
-  url?: string | undefined;
-  name?: string | null | undefined;
-  description?: string | null | undefined;
-  event_types?: string[] | undefined;
-  headers?: Record<string, string> | undefined;
-  timeout_seconds?: number | undefined;
-  status?: EndpointStatus | undefined;
-  active?: boolean | undefined;
-  metadata?: Record<string, unknown> | undefined;
-  rate_limit_per_second?: number | null | undefined;
-}
-
-export interface EndpointListFilter extends PageRequest {
-  status?: EndpointStatus | undefined;
-  eventType?: string | undefined;
-}
+import { pageQuery, toPage, type Page } from '../pagination.js';
+import { pageRequest } from '../../schemas/common.js';
+import type { EndpointCreate, EndpointListQuery, EndpointUpdate } from '../../schemas/endpoints.js';
 
 export interface EndpointServiceDeps {
   em: EntityManager;
@@ -94,22 +65,23 @@ function withStoredCredentials(given: Record<string, string>, stored: Record<str
 /** An endpoint URL must suit the environment (https for live) and reach no refused address. */
 async function checkUrl(url: string, actor: Actor, policy: AddressPolicy, loc: (string | number)[]): Promise<void> {
   if (actor.environment === 'live' && !url.startsWith('https://')) {
-    throw invalid('live endpoints must use https', [{ loc, msg: 'live endpoints must use https://', type: 'value_error.url.scheme' }]);
+    throw validationError(loc, 'live endpoints must use https://', 'value_error.url.scheme', 'live endpoints must use https');
   }
   const refused = await refusedTarget(url, policy);
-  if (refused) throw invalid('the URL may not be a webhook target', [{ loc, msg: refused, type: 'value_error.url.private' }]);
+  if (refused) throw validationError(loc, refused, 'value_error.url.private', 'the URL may not be a webhook target');
 }
 
 /** List, create, get, update and soft delete of endpoints, scoped to the actor's tenant and environment. */
 export function createEndpointCrud({ em, secretBox, workflows, logger, addressPolicy }: EndpointServiceDeps) {
   return {
-    async list(actor: Actor, filter: EndpointListFilter): Promise<Page<Endpoint>> {
-      const q = pageQuery(filter);
+    async list(actor: Actor, query: EndpointListQuery): Promise<Page<Endpoint>> {
+      const page = pageRequest(query);
+      const q = pageQuery(page);
       const where: Record<string, unknown> = { ...q.where, ...readScope(actor), deletedAt: null };
-      if (filter.status) where.status = filter.status;
-      if (filter.eventType) Object.assign(where, subscribersWhere(filter.eventType));
+      if (query.status) where.status = query.status;
+      if (query.event_type) Object.assign(where, subscribersWhere(query.event_type));
       const rows = await em.find(Endpoint, where, { orderBy: { id: q.order }, limit: q.take });
-      return toPage(rows, filter);
+      return toPage(rows, page);
     },
 
     get: (actor: Actor, id: string) => findEndpoint(em, actor, id),
@@ -137,7 +109,7 @@ export function createEndpointCrud({ em, secretBox, workflows, logger, addressPo
      */
     async create(
       actor: Actor,
-      input: EndpointCreateInput,
+      input: EndpointCreate,
       options: { inTransaction?: (tx: EntityManager, created: { endpoint: Endpoint; secret: string }) => Promise<void> } = {},
     ): Promise<{ endpoint: Endpoint; secret: string }> {
       await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
@@ -187,12 +159,10 @@ export function createEndpointCrud({ em, secretBox, workflows, logger, addressPo
      * Partial update. A status change reaches the endpoint's in-flight deliveries: paused holds
      * them, active releases them at once, disabled ends them as `failed`.
      */
-    async update(actor: Actor, id: string, input: EndpointUpdateInput): Promise<Endpoint> {
+    async update(actor: Actor, id: string, input: EndpointUpdate): Promise<Endpoint> {
       await findEndpoint(em, actor, id, { forWrite: true });
       if (input.status !== undefined && input.active !== undefined && (input.status === 'active') !== input.active) {
-        throw invalid('status and active disagree', [
-          { loc: ['body', 'active'], msg: 'contradicts "status"', type: 'value_error.conflict' },
-        ]);
+        throw validationError(['body', 'active'], 'contradicts "status"', 'value_error.conflict', 'status and active disagree');
       }
       const nextStatus = input.status ?? (input.active === undefined ? undefined : input.active ? 'active' : 'disabled');
       if (input.url !== undefined) await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);

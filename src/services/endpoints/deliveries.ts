@@ -3,7 +3,8 @@ import { FINISHED_DELIVERY_STATUSES } from '../../db/entities/index.js';
 import type { Actor } from '../actor.js';
 import { audit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
-import { createDeliveryService, type DeliveryListFilter } from '../deliveries.js';
+import { createDeliveryService } from '../deliveries.js';
+import type { DeliveryListQuery } from '../../schemas/deliveries.js';
 import type { Page } from '../pagination.js';
 import type { Delivery } from '../../db/entities/index.js';
 import { findEndpoint } from './crud.js';
@@ -13,9 +14,9 @@ export function createEndpointDeliveries(ctx: ServiceContext) {
   const { em } = ctx;
   return {
     /** The endpoint's deliveries, newest first: the delivery list, scoped to an endpoint that exists. */
-    async listDeliveries(actor: Actor, id: string, filter: Omit<DeliveryListFilter, 'endpointId'>): Promise<Page<Delivery>> {
+    async listDeliveries(actor: Actor, id: string, query: Omit<DeliveryListQuery, 'endpoint_id'>): Promise<Page<Delivery>> {
       await findEndpoint(em, actor, id);
-      return createDeliveryService(ctx).list(actor, { ...filter, endpointId: id });
+      return createDeliveryService(ctx).list(actor, { ...query, endpoint_id: id });
     },
 
     /**

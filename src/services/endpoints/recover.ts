@@ -3,16 +3,10 @@ import { Delivery, Endpoint, Event } from '../../db/entities/index.js';
 import { writeScope, type Actor } from '../actor.js';
 import { audit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
-import { invalid } from '../errors.js';
+import type { EndpointRecover } from '../../schemas/endpoints.js';
 import type { StoreAnswer } from '../idempotency.js';
 import { assertReplayTarget, createReplay } from '../deliveries.js';
 import { findEndpoint } from './crud.js';
-
-export interface RecoverWindow {
-  since: Date;
-  /** Defaults to now. */
-  until?: Date | undefined;
-}
 
 /** Rows looked up per `$in` query, well under PostgreSQL's parameter limit. */
 const IN_CHUNK = 1000;
@@ -32,13 +26,10 @@ export function createEndpointRecovery({ em, workflows }: ServiceContext) {
      * over the same window replays each original once. Deliveries of synthetic test events are
      * left alone. Returns how many were replayed.
      */
-    async recover(actor: Actor, endpointId: string, window: RecoverWindow, storeAnswer?: StoreAnswer<number>): Promise<number> {
-      const until = window.until ?? new Date();
-      if (window.since >= until) {
-        throw invalid('the recovery window is empty', [
-          { loc: ['body', 'since'], msg: 'must be before "until" (default: now)', type: 'value_error.window' },
-        ]);
-      }
+    async recover(actor: Actor, endpointId: string, window: EndpointRecover, storeAnswer?: StoreAnswer<number>): Promise<number> {
+      // The request's schema checked the window (`since` before `until`, which defaults to now).
+      const since = new Date(window.since);
+      const until = window.until === undefined ? new Date() : new Date(window.until);
       const endpoint = assertReplayTarget(await findEndpoint(em, actor, endpointId, { forWrite: true }));
 
       const replays = await em.transactional(async (tx) => {
@@ -51,7 +42,7 @@ export function createEndpointRecovery({ em, workflows }: ServiceContext) {
             ...writeScope(actor),
             replayOf: null,
             status: { $in: ['failed', 'dead_letter'] },
-            createdAt: { $gte: window.since, $lt: until },
+            createdAt: { $gte: since, $lt: until },
           },
           { orderBy: { id: 'asc' } },
         );
@@ -70,7 +61,7 @@ export function createEndpointRecovery({ em, workflows }: ServiceContext) {
           action: 'endpoint.recovered_deliveries',
           resourceType: 'endpoint',
           resourceId: endpoint.id,
-          changes: { since: window.since.toISOString(), until: until.toISOString(), replayed: created.length },
+          changes: { since: since.toISOString(), until: until.toISOString(), replayed: created.length },
         });
         await tx.flush();
         await storeAnswer?.(tx, created.length);

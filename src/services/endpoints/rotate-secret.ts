@@ -4,7 +4,7 @@ import type { Actor } from '../actor.js';
 import { audit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import type { StoreAnswer } from '../idempotency.js';
-import { DEFAULT_GRACE_PERIOD_SECONDS } from '../../schemas/endpoints.js';
+import { DEFAULT_GRACE_PERIOD_SECONDS, type EndpointRotateSecret } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
 
 export interface SecretRotation {
@@ -25,10 +25,10 @@ export function createSecretRotation({ em, secretBox }: ServiceContext) {
     async rotateSecret(
       actor: Actor,
       id: string,
-      input: { gracePeriodSeconds?: number | undefined },
+      input: EndpointRotateSecret,
       storeAnswer?: StoreAnswer<SecretRotation>,
     ): Promise<SecretRotation> {
-      const grace = input.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
+      const grace = input.grace_period_seconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       return em.transactional(async (tx) => {
         const endpoint = await findEndpoint(tx, actor, id, { lock: true, forWrite: true });
         const secret = generateSigningSecret();

@@ -1,8 +1,7 @@
 import { FINISHED_DELIVERY_STATUSES, type DeliveryStatus } from '../../db/entities/index.js';
 import type { Actor } from '../actor.js';
 import type { ServiceContext } from '../context.js';
-import { invalid } from '../errors.js';
-import { parseStatsWindow } from '../../schemas/endpoints.js';
+import { statsWindowSeconds, type StatsWindow } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
 
 export interface EndpointStats {
@@ -27,11 +26,8 @@ export function createEndpointStats({ em }: ServiceContext) {
      * Counts of the deliveries created within the window, and latency percentiles and last
      * success/failure of the attempts started within it.
      */
-    async stats(actor: Actor, id: string, window: string): Promise<EndpointStats> {
-      const seconds = parseStatsWindow(window);
-      if (seconds === undefined) {
-        throw invalid('bad stats window', [{ loc: ['query', 'window'], msg: 'expected <n>m, <n>h or <n>d, at most 90d', type: 'value_error' }]);
-      }
+    async stats(actor: Actor, id: string, window: StatsWindow): Promise<EndpointStats> {
+      const seconds = statsWindowSeconds(window);
       const endpoint = await findEndpoint(em, actor, id);
       const since = new Date(Date.now() - seconds * 1000);
       const sinceParam = since.toISOString();

@@ -3,10 +3,10 @@ import { newId } from '../../ids.js';
 import type { Actor } from '../actor.js';
 import { audit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
-import { invalid } from '../errors.js';
+import { unknownEventType } from '../errors.js';
 import { createDelivery } from '../delivery-queue.js';
 import type { StoreAnswer } from '../idempotency.js';
-import { TEST_EVENT_TYPE } from '../../schemas/endpoints.js';
+import { TEST_EVENT_TYPE, type EndpointTest } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
 
 /** `POST /endpoints/{id}/test`. */
@@ -16,12 +16,10 @@ export function createTestEvents({ em, workflows, catalogue }: ServiceContext) {
      * Sends a synthetic event to this endpoint only: one delivery, attempted once (a test is not
      * retried or dead-lettered). A disabled endpoint records it as `failed`, like any event.
      */
-    async sendTest(actor: Actor, id: string, input: { eventType?: string | undefined }, storeAnswer?: StoreAnswer<Delivery>): Promise<Delivery> {
-      const type = input.eventType ?? TEST_EVENT_TYPE;
+    async sendTest(actor: Actor, id: string, input: EndpointTest, storeAnswer?: StoreAnswer<Delivery>): Promise<Delivery> {
+      const type = input.event_type ?? TEST_EVENT_TYPE;
       if (!catalogue.has(type)) {
-        throw invalid('unknown event type', [
-          { loc: ['body', 'event_type'], msg: `"${type}" is not in the event-type catalogue`, type: 'value_error.event_type' },
-        ]);
+        throw unknownEventType(['body', 'event_type'], type);
       }
       const endpoint = await findEndpoint(em, actor, id, { forWrite: true });
       return em.transactional(async (tx) => {
