@@ -59,17 +59,22 @@ const fields = {
   rate_limit_per_second: z.number().int().min(1).max(10_000).nullable(),
 };
 
+/** What create and update both take, each optional. */
+const settableFields = {
+  name: fields.name.optional(),
+  description: fields.description.optional(),
+  event_types: fields.event_types.optional(),
+  headers: fields.headers.optional(),
+  timeout_seconds: fields.timeout_seconds.optional(),
+  status: fields.status.optional(),
+  metadata: fields.metadata.optional(),
+  rate_limit_per_second: fields.rate_limit_per_second.optional(),
+};
+
 export const EndpointCreateSchema = z
   .object({
     url: EndpointUrlSchema,
-    name: fields.name.optional(),
-    description: fields.description.optional(),
-    event_types: fields.event_types.optional(),
-    headers: fields.headers.optional(),
-    timeout_seconds: fields.timeout_seconds.optional(),
-    status: fields.status.optional(),
-    metadata: fields.metadata.optional(),
-    rate_limit_per_second: fields.rate_limit_per_second.optional(),
+    ...settableFields,
     secret: z
       .string()
       .refine(isValidSigningSecret, 'expected "whsec_" followed by base64 of 24 to 64 bytes')
@@ -81,15 +86,8 @@ export type EndpointCreate = z.infer<typeof EndpointCreateSchema>;
 export const EndpointUpdateSchema = z
   .object({
     url: EndpointUrlSchema.optional(),
-    name: fields.name.optional(),
-    description: fields.description.optional(),
-    event_types: fields.event_types.optional(),
-    headers: fields.headers.optional(),
-    timeout_seconds: fields.timeout_seconds.optional(),
-    status: fields.status.optional(),
+    ...settableFields,
     active: z.boolean().optional(),
-    metadata: fields.metadata.optional(),
-    rate_limit_per_second: fields.rate_limit_per_second.optional(),
   })
   .strict();
 export type EndpointUpdate = z.infer<typeof EndpointUpdateSchema>;

@@ -1,22 +1,18 @@
 import { AuditEntry } from '../db/entities/index.js';
 import { readScope, type Actor } from './actor.js';
 import type { ServiceContext } from './context.js';
-import { createdWithin, pageQuery, toPage, type Page } from './pagination.js';
-import { pageRequest } from '../schemas/common.js';
+import { findPage, type Page } from './pagination.js';
 import type { AuditLogQuery } from '../schemas/audit-log.js';
 
 /** Reading the audit log of the actor's tenant and environment, newest first. */
 export function createAuditLogService({ em }: ServiceContext) {
   return {
     async list(actor: Actor, query: AuditLogQuery): Promise<Page<AuditEntry>> {
-      const page = pageRequest(query);
-      const q = pageQuery(page);
-      const where: Record<string, unknown> = { ...q.where, ...readScope(actor), ...createdWithin(query) };
+      const where: Record<string, unknown> = readScope(actor);
       if (query.resource_id) where.resourceId = query.resource_id;
       if (query.resource_type) where.resourceType = query.resource_type;
       if (query.action) where.action = query.action;
-      const rows = await em.find(AuditEntry, where, { orderBy: { id: q.order }, limit: q.take });
-      return toPage(rows, page);
+      return findPage(em, AuditEntry, query, where);
     },
   };
 }

@@ -6,8 +6,7 @@ import type { ServiceContext } from './context.js';
 import { createDelivery, requeueDeliveries } from './delivery-queue.js';
 import { notFound, unprocessable } from './errors.js';
 import type { StoreAnswer } from './idempotency.js';
-import { createdWithin, pageQuery, toPage, type Page } from './pagination.js';
-import { pageRequest } from '../schemas/common.js';
+import { findPage, type Page } from './pagination.js';
 import type { DeliveryListQuery } from '../schemas/deliveries.js';
 import { webhookBody } from './payload.js';
 
@@ -86,14 +85,11 @@ export function createDeliveryService({ em, workflows }: Pick<ServiceContext, 'e
 
   return {
     async list(actor: Actor, query: DeliveryListQuery): Promise<Page<Delivery>> {
-      const page = pageRequest(query);
-      const q = pageQuery(page);
-      const where: Record<string, unknown> = { ...q.where, ...readScope(actor), ...createdWithin(query) };
+      const where: Record<string, unknown> = readScope(actor);
       if (query.endpoint_id) where.endpointId = query.endpoint_id;
       if (query.status) where.status = query.status;
       if (query.event_type) where.eventType = query.event_type;
-      const rows = await em.find(Delivery, where, { orderBy: { id: q.order }, limit: q.take });
-      return toPage(rows, page);
+      return findPage(em, Delivery, query, where);
     },
 
     async get(actor: Actor, id: string): Promise<DeliveryDetail> {

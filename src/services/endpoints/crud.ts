@@ -12,9 +12,8 @@ import type { Logger } from '../../logger.js';
 import { readScope, writeScope, type Actor } from '../actor.js';
 import { audit } from '../audit.js';
 import { invalid, notFound, validationError } from '../errors.js';
-import { disableEndpoint, wakeStoppedDeliveries } from './disable.js';
-import { pageQuery, toPage, type Page } from '../pagination.js';
-import { pageRequest } from '../../schemas/common.js';
+import { disableEndpoint, signalDeliveries, wakeStoppedDeliveries } from './disable.js';
+import { findPage, type Page } from '../pagination.js';
 import type { EndpointCreate, EndpointListQuery, EndpointUpdate } from '../../schemas/endpoints.js';
 
 export interface EndpointServiceDeps {
@@ -75,13 +74,10 @@ async function checkUrl(url: string, actor: Actor, policy: AddressPolicy, loc: (
 export function createEndpointCrud({ em, secretBox, workflows, logger, addressPolicy }: EndpointServiceDeps) {
   return {
     async list(actor: Actor, query: EndpointListQuery): Promise<Page<Endpoint>> {
-      const page = pageRequest(query);
-      const q = pageQuery(page);
-      const where: Record<string, unknown> = { ...q.where, ...readScope(actor), deletedAt: null };
+      const where: Record<string, unknown> = { ...readScope(actor), deletedAt: null };
       if (query.status) where.status = query.status;
       if (query.event_type) Object.assign(where, subscribersWhere(query.event_type));
-      const rows = await em.find(Endpoint, where, { orderBy: { id: q.order }, limit: q.take });
-      return toPage(rows, page);
+      return findPage(em, Endpoint, query, where);
     },
 
     get: (actor: Actor, id: string) => findEndpoint(em, actor, id),
@@ -216,9 +212,5 @@ export function createEndpointCrud({ em, secretBox, workflows, logger, addressPo
 /** Tells the in-flight delivery workflows of a paused or resumed endpoint about the change. */
 async function signalInFlight(em: EntityManager, workflows: DeliveryWorkflows, endpointId: string, status: 'active' | 'paused'): Promise<void> {
   const ids = (await em.find(Delivery, { endpointId, status: 'pending' }, { fields: ['id'] })).map((d) => d.id);
-  const signal = status === 'paused' ? 'pause' : 'resume';
-  const batch = 50;
-  for (let i = 0; i < ids.length; i += batch) {
-    await Promise.all(ids.slice(i, i + batch).map((id) => workflows.signal(id, signal).catch(() => false)));
-  }
+  await signalDeliveries(workflows, ids, status === 'paused' ? 'pause' : 'resume');
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Endpoint, type EndpointStatus, type Environment } from '../../db/entities/index.js';
-import type { DeliveryWorkflows } from '../../temporal/client.js';
+import type { DeliverySignal, DeliveryWorkflows } from '../../temporal/client.js';
 import type { Actor } from '../actor.js';
 import { audit } from '../audit.js';
 
@@ -49,13 +49,17 @@ export async function disableEndpoint(tx: EntityManager, { endpoint, reason, act
   return stopped.map((row) => row.id);
 }
 
+/** Signals delivery workflows in batches; a workflow that is gone already is skipped. */
+export async function signalDeliveries(workflows: Pick<DeliveryWorkflows, 'signal'>, deliveryIds: readonly string[], signal: DeliverySignal): Promise<void> {
+  for (let i = 0; i < deliveryIds.length; i += SIGNAL_BATCH) {
+    await Promise.all(deliveryIds.slice(i, i + SIGNAL_BATCH).map((id) => workflows.signal(id, signal).catch(() => false)));
+  }
+}
+
 /**
  * Wakes the workflows of deliveries {@link disableEndpoint} stopped: their rows are `failed`
  * already, and an attempt now lets each end at once instead of after its backoff. Best effort:
  * a workflow that misses the signal ends at its next attempt all the same.
  */
-export async function wakeStoppedDeliveries(workflows: Pick<DeliveryWorkflows, 'signal'>, deliveryIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < deliveryIds.length; i += SIGNAL_BATCH) {
-    await Promise.all(deliveryIds.slice(i, i + SIGNAL_BATCH).map((id) => workflows.signal(id, 'attemptNow').catch(() => false)));
-  }
-}
+export const wakeStoppedDeliveries = (workflows: Pick<DeliveryWorkflows, 'signal'>, deliveryIds: readonly string[]) =>
+  signalDeliveries(workflows, deliveryIds, 'attemptNow');
