@@ -47,6 +47,25 @@ export default defineConfig(
     },
   },
   {
+    // Imports flow one way: api/ uses src/, never the reverse. What REST and MCP share (schemas,
+    // presenters, errors) lives under src/; only the entry points of src/main wire the Koa app.
+    files: ['src/**/*.ts'],
+    ignores: ['src/main/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+api(?:/|$)',
+              message: 'src/ may not import api/: move what both need (schemas, presenters, errors) under src/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code is bundled into Temporal's deterministic sandbox. It may import its own
     // files, @temporalio/workflow and @temporalio/common, and only the *types* of activities.
     // (The `../` patterns assume workflows/ stays flat; a subfolder would need its own `../../` rules.)

@@ -14,8 +14,10 @@ import {
   endpointDisabledEvent,
   endpointFailingEvent,
   endpointRecoveredEvent,
+  systemActor,
   type OperationalEvent,
 } from '../src/services/operational-events.js';
+import { disableEndpoint, wakeStoppedDeliveries } from '../src/services/endpoints/disable.js';
 import type { ActivityDeps } from './deps.js';
 import { isFailing, nextHealth } from './endpoint-health.js';
 import { takeToken } from './rate-limit.js';
@@ -91,6 +93,8 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     const outcome = answer({ status, headers: result.headers, error: result.error, errorCode: result.errorCode });
     // A success only writes the endpoint when it ends a run of failures.
     const touchesEndpoint = (tracksHealth && (!ok || isFailing(endpoint))) || status === 410;
+    // The endpoint's other pending deliveries a 410 stopped, to wake once the attempt is recorded.
+    let stopped: string[] = [];
     const recorded = await recordAttempt(
       em,
       {
@@ -113,7 +117,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       },
       endpoint.id,
       touchesEndpoint
-        ? (row) => {
+        ? async (row, tx) => {
             const change: EndpointChange = {};
             if (tracksHealth) {
               const { health, notice } = nextHealth(row, ok, now);
@@ -125,7 +129,12 @@ export function createDeliveryActivities(deps: ActivityDeps) {
               }
             }
             if (status === 410 && row.status !== 'disabled') {
-              Object.assign(change, { status: 'disabled', disabledReason: 'gone', pausedAt: null });
+              stopped = await disableEndpoint(tx, {
+                endpoint: { ...ref, status: row.status },
+                reason: 'gone',
+                actor: systemActor(ref),
+                changes: { delivery_id: delivery.id, event_type: event.type },
+              });
               notices.push(endpointDisabledEvent(ref, { reason: 'gone', deliveryId: delivery.id, eventType: event.type }));
             }
             return change;
@@ -137,6 +146,9 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       const first = await loadAttemptContext(em, delivery.id, { attempt });
       if (first?.recorded) return answer(first.recorded.response);
     }
+    // A retry of this step after it committed finds the attempt recorded and wakes nothing; the
+    // stopped deliveries' rows are `failed` already, so they end at their next attempt anyway.
+    if (recorded) await wakeStoppedDeliveries(deps.workflows, stopped);
     if (!recorded || notices.length === 0) return outcome;
     if (activityWorkflowType() === V1_WORKFLOW_TYPE) {
       for (const notice of notices) await operationalEvents.publish(notice);

@@ -2,8 +2,9 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Delivery, Endpoint } from '../src/db/entities/index.js';
-import { audit } from '../src/services/audit.js';
+import { Delivery, Endpoint, FINISHED_DELIVERY_STATUSES } from '../src/db/entities/index.js';
+import { requeueDeliveries } from '../src/services/delivery-queue.js';
+import { disableEndpoint, wakeStoppedDeliveries } from '../src/services/endpoints/disable.js';
 import { endpointDisabledEvent, systemActor } from '../src/services/operational-events.js';
 import { deliveryWorkflowId } from '../src/temporal/workflow-ids.js';
 import type { ActivityDeps } from './deps.js';
@@ -16,8 +17,6 @@ const PAGE_SIZE = 200;
 const LOOKUP_CONCURRENCY = 16;
 /** Deliveries deleted per statement, so a large purge never holds long locks. */
 const PURGE_BATCH = 1000;
-
-const FINISHED = ['delivered', 'failed', 'dead_letter'] as const;
 
 export interface ReconcileResult {
   checked: number;
@@ -59,29 +58,14 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
       if (!ep || ep.status !== 'active' || ep.deletedAt || ep.consecutiveFailures <= 0 || !ep.failingSince || ep.failingSince >= cutoff) {
         return undefined;
       }
-      const pending = await tx.find(Delivery, { endpointId, status: 'pending' }, { fields: ['id'] });
-      await tx.nativeUpdate(
-        Delivery,
-        { endpointId, status: 'pending' },
-        { status: 'failed', failureReason: 'endpoint_disabled', nextAttemptAt: null },
-      );
-      ep.status = 'disabled';
-      ep.disabledReason = 'failing';
-      ep.pausedAt = null;
       const run = { consecutiveFailures: ep.consecutiveFailures, failingSince: ep.failingSince };
-      audit(tx, systemActor(ep), {
-        action: 'endpoint.updated',
-        resourceType: 'endpoint',
-        resourceId: ep.id,
-        changes: {
-          status: { from: 'active', to: 'disabled' },
-          disabled_reason: 'failing',
-          consecutive_failures: run.consecutiveFailures,
-          failing_since: run.failingSince.toISOString(),
-          deliveries_stopped: pending.length,
-        },
+      const stopped = await disableEndpoint(tx, {
+        endpoint: ep,
+        reason: 'failing',
+        actor: systemActor(ep),
+        changes: { consecutive_failures: run.consecutiveFailures, failing_since: run.failingSince.toISOString() },
       });
-      return { endpoint: { id: ep.id, tenantId: ep.tenantId, environment: ep.environment }, run, stopped: pending.map((d) => d.id) };
+      return { endpoint: { id: ep.id, tenantId: ep.tenantId, environment: ep.environment }, run, stopped };
     });
   }
 
@@ -110,16 +94,11 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
           const exists = await Promise.all(slice.map((d) => workflowExists(d.id)));
           slice.forEach((d, j) => exists[j] || missing.push(d));
         }
-        if (missing.length > 0) {
-          const endpoints = await em.find(Endpoint, { id: { $in: [...new Set(missing.map((d) => d.endpointId))] } }, { fields: ['id', 'url'] });
-          const urls = new Map(endpoints.map((e) => [e.id, e.url]));
-          for (const delivery of missing) {
-            await workflows.start(delivery, urls.get(delivery.endpointId) ?? '');
-            logger.warn({ deliveryId: delivery.id }, 'reconciler started the missing workflow of a pending delivery');
-          }
-        }
+        // Started again the way every delivery starts: by a dispatcher, from the dispatch queue.
+        const queued = await requeueDeliveries(em, missing.map((d) => d.id), workflows.taskQueue);
+        if (queued > 0) logger.warn({ deliveryIds: missing.map((d) => d.id) }, 'reconciler queued pending deliveries whose workflow was missing');
         result.checked += page.length;
-        result.started += missing.length;
+        result.started += queued;
         Context.current().heartbeat(result);
         em.clear();
       }
@@ -145,8 +124,7 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
         if (!done) continue;
         disabled.push(id);
         logger.warn({ endpointId: id, failingSince: done.run.failingSince }, 'endpoint disabled after failing for too long');
-        // Their rows are already `failed`; waking the workflows lets them end now instead of after their backoff.
-        await Promise.all(done.stopped.map((deliveryId) => workflows.signal(deliveryId, 'attemptNow').catch(() => false)));
+        await wakeStoppedDeliveries(workflows, done.stopped);
         await operationalEvents.publish(endpointDisabledEvent(done.endpoint, { reason: 'failing', ...done.run }));
         Context.current().heartbeat(disabled.length);
       }
@@ -180,7 +158,7 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
              delete from deliveries where id in (select id from doomed) returning 1
            )
            select (select count(*) from purged)::int as deliveries, (select count(*) from purged_attempts)::int as attempts`,
-          [...FINISHED, cutoff, cutoff, ...tenants],
+          [...FINISHED_DELIVERY_STATUSES, cutoff, cutoff, ...tenants],
         );
         result.deliveries += batch?.deliveries ?? 0;
         result.attempts += batch?.attempts ?? 0;

@@ -76,7 +76,7 @@ export function createVerificationActivities(deps: ActivityDeps) {
         'user-agent': 'Hookline-Webhooks/1.0',
         ...webhookHeaders(endpointSigningSecrets(endpoint, secretBox, now), messageId, Math.floor(now.getTime() / 1000), body),
       };
-      const result = await sender.send({ url: endpoint.url, headers, body, timeoutMs: timeoutSeconds * 1000 });
+      const result = await sender.send({ url: endpoint.url, headers, body, timeoutMs: timeoutSeconds * 1000, kind: 'handshake' });
       const outcome = judgeChallengeResponse(result, challenge);
       deps.logger.info({ endpointId, verified: outcome.verified, reason: outcome.reason, ms: result.durationMs }, 'verification handshake');
       return outcome;

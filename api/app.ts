@@ -14,13 +14,12 @@ import { requestIdMiddleware } from './middleware/request-id.js';
 import { requestTelemetry } from './middleware/telemetry.js';
 import { MANAGE_PREFIX, RouteTable } from './route-table.js';
 import { auditLogRoutes } from './routes/audit-log.js';
-import { deliveryActionRoutes } from './routes/delivery-actions.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { docsRoutes } from './routes/docs.js';
-import { endpointActionRoutes } from './routes/endpoint-actions.js';
-import { endpointRoutes } from './routes/endpoints.js';
+import { operationsRoutes } from './routes/operations.js';
+import { endpointRoutes } from './routes/endpoints/index.js';
+import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
-import { verificationRoutes } from './routes/verification.js';
 
 
 export interface AppDeps {
@@ -61,39 +60,7 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   app.use(errorMiddleware(deps.logger));
 
   const table = new RouteTable(deps.idempotency ?? requestLimits(DEFAULT_REQUEST_TIMEOUT_SECONDS));
-  const ops = new Router<AppState>();
-  ops.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  ops.get('/readyz', async (ctx) => {
-    try {
-      await deps.ready?.();
-      ctx.body = { status: 'ready' };
-    } catch (err) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '5');
-      ctx.body = { status: 'unavailable', reason: (err as Error).message };
-    }
-  });
-  table.on(ops, '')(
-    {
-      method: 'get',
-      path: '/metrics',
-      operationId: 'getMetrics',
-      summary: 'Prometheus metrics',
-      description:
-        'Prometheus text format, without authentication (like /healthz): API latency by route, deliveries by status, ' +
-        'pending deliveries, queue lag and delivery attempt latency.',
-      tag: 'Operations',
-      scope: null,
-      responses: { 200: { description: 'Prometheus text exposition format 0.0.4' } },
-    },
-    async (ctx) => {
-      ctx.type = metrics.registry.contentType;
-      ctx.body = await metrics.registry.metrics();
-    },
-  );
-  app.use(ops.routes());
+  app.use(operationsRoutes(table, { metrics, ready: deps.ready }).routes());
 
   const api = new Router<AppState>({ prefix: MANAGE_PREFIX });
   api.use(async (ctx, next) => {
@@ -104,15 +71,7 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   api.use(authMiddleware(deps.jwt));
   api.use(crossTenantReads);
   // Route modules declare full paths from the root; they are mounted under the prefix here.
-  const modules = [
-    endpointRoutes(table),
-    endpointActionRoutes(table),
-    verificationRoutes(table),
-    eventRoutes(table),
-    deliveryRoutes(table),
-    deliveryActionRoutes(table),
-    auditLogRoutes(table),
-  ];
+  const modules = [endpointRoutes(table), eventRoutes(table), eventTypeRoutes(table), deliveryRoutes(table), auditLogRoutes(table)];
   for (const routes of modules) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true }));
   }

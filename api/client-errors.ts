@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { errorBody } from './middleware/errors.js';
+import { errorBody } from '../src/services/errors.js';
 
 const ANSWERS: Record<string, { status: number; reason: string; type: string; message: string }> = {
   HPE_HEADER_OVERFLOW: {

@@ -42,6 +42,9 @@ export interface RegisteredRoute extends RouteSpec<z.ZodType, z.ZodType, z.ZodTy
   fullPath: string;
 }
 
+/** Declares one route on a router (see {@link RouteTable.on}); route files of a resource folder take it. */
+export type Route = ReturnType<RouteTable['on']>;
+
 /**
  * Every route is declared once, here: the declaration registers the Koa handler (with its scope,
  * idempotency and validation middleware) and is the source of the OpenAPI document.

@@ -78,8 +78,9 @@ export function attemptOutcome(status: number | null, timedOut: boolean): Attemp
 }
 
 /**
- * An HttpSender observer that records delivery attempts in `metrics.attemptDuration`. It runs inside
- * the activity that sent the request, so handshakes (another activity) are told apart from attempts.
+ * An HttpSender observer that records delivery attempts in `metrics.attemptDuration`. The sender's
+ * caller says what it sends (`kind`), so handshakes and other calls are left out without the
+ * observer looking at where it runs.
  */
 export function attemptObserver(metrics: Metrics): SendObserver {
   return (result, request) => {

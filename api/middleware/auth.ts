@@ -1,9 +1,8 @@
 import type { Next } from 'koa';
 import { z } from 'zod';
-import { Tenant, type Scope } from '../../src/db/entities/index.js';
+import type { Scope } from '../../src/db/entities/index.js';
 import type { Actor } from '../../src/services/actor.js';
-import { authenticateApiKey } from '../../src/services/api-keys.js';
-import { AppError, forbidden, invalid, unauthorized } from '../../src/services/errors.js';
+import { forbidden, invalid, missingScope, unauthorized } from '../../src/services/errors.js';
 import type { JwtVerifier } from '../../src/services/jwt.js';
 import type { AppContext } from '../context.js';
 import { parsePart, refuseUnsafe } from './validate.js';
@@ -28,32 +27,13 @@ export function authMiddleware(jwt: JwtVerifier | undefined) {
 }
 
 async function apiKeyActor(ctx: AppContext, token: string): Promise<Actor> {
-  const key = await authenticateApiKey(ctx.state.services.em, token);
-  if (!key) throw unauthorized('invalid or revoked API key');
-  return {
-    tenantId: key.tenantId,
-    environment: key.environment,
-    scopes: key.scopes,
-    name: `api_key:${key.id}`,
-    requestId: ctx.state.requestId,
-  };
+  return ctx.state.services.auth.apiKeyActor(token, ctx.state.requestId);
 }
 
 async function jwtActor(ctx: AppContext, jwt: JwtVerifier | undefined, token: string): Promise<Actor> {
   if (!jwt) throw unauthorized('invalid API key (JWTs are not accepted: no JWT secret or JWKS URL is configured)');
   const identity = await jwt.verify(token);
-  const tenant = await ctx.state.services.em.findOne(Tenant, { id: identity.tenantId });
-  if (!tenant) throw unauthorized('token names an unknown tenant');
-  if (identity.partnerId !== undefined && tenant.partnerId !== identity.partnerId) {
-    throw unauthorized("token's tenant does not belong to its partner");
-  }
-  const actor: Actor = {
-    tenantId: tenant.id,
-    environment: identity.environment,
-    scopes: identity.scopes,
-    name: identity.subject ? `jwt:${identity.subject}` : 'jwt',
-    requestId: ctx.state.requestId,
-  };
+  const actor = await ctx.state.services.auth.jwtActor(identity, ctx.state.requestId);
   if (identity.partnerId !== undefined) boundPartner.set(actor, identity.partnerId);
   return actor;
 }
@@ -82,28 +62,21 @@ export async function crossTenantReads(ctx: AppContext, next: Next) {
   }
   const actor = ctx.state.actor!;
   if (!actor.scopes.includes('admin')) {
-    throw new AppError(403, 'forbidden', 'the "tenant_id" and "partner_id" filters need the "admin" scope');
+    throw forbidden('the "tenant_id" and "partner_id" filters need the "admin" scope');
   }
   const partnerId = boundPartner.get(actor);
   if (partnerId !== undefined && filter.partner_id !== undefined && filter.partner_id !== partnerId) {
-    throw new AppError(403, 'forbidden', "this token reads only its own partner's tenants");
+    throw forbidden("this token reads only its own partner's tenants");
   }
-  actor.readTenantIds = await tenantsToRead(ctx, { ...filter, partner_id: filter.partner_id ?? partnerId });
+  actor.readTenantIds = await ctx.state.services.auth.tenantsToRead({ tenantId: filter.tenant_id, partnerId: filter.partner_id ?? partnerId });
   await next();
-}
-
-async function tenantsToRead(ctx: AppContext, filter: { tenant_id?: string | undefined; partner_id?: string | undefined }): Promise<string[]> {
-  if (filter.partner_id === undefined) return [filter.tenant_id!];
-  const where = { partnerId: filter.partner_id, ...(filter.tenant_id !== undefined && { id: filter.tenant_id }) };
-  const tenants = await ctx.state.services.em.find(Tenant, where, { fields: ['id'] });
-  return tenants.map((t) => t.id);
 }
 
 /** Requires a scope (`admin` implies every scope). */
 export function requireScope(scope: Scope) {
   return async (ctx: AppContext, next: Next) => {
     const scopes = ctx.state.actor?.scopes ?? [];
-    if (!scopes.includes(scope) && !scopes.includes('admin')) throw forbidden(scope);
+    if (!scopes.includes(scope) && !scopes.includes('admin')) throw missingScope(scope);
     await next();
   };
 }

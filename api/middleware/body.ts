@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { AppError } from '../../src/services/errors.js';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from '../../src/services/errors.js';
 
 /**
  * Reads a JSON body with a size limit: 413 above it, 415 for another content type, 400 for
@@ -11,9 +11,9 @@ export function jsonBody(limitBytes: number) {
     const length = Number(ctx.get('content-length') || '0');
     const chunked = ctx.get('transfer-encoding') !== '';
     if (!chunked && length === 0) return next();
-    if (length > limitBytes) throw new AppError(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes`);
+    if (length > limitBytes) throw payloadTooLarge(limitBytes);
     if (!ctx.is('application/json', '+json')) {
-      throw new AppError(415, 'unsupported_media_type', 'send the body as application/json');
+      throw unsupportedMediaType();
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -23,7 +23,7 @@ export function jsonBody(limitBytes: number) {
         // Stop reading and close after the answer: destroying the socket now would lose the 413.
         ctx.req.pause();
         ctx.set('Connection', 'close');
-        throw new AppError(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes`);
+        throw payloadTooLarge(limitBytes);
       }
       chunks.push(chunk);
     }
@@ -32,7 +32,7 @@ export function jsonBody(limitBytes: number) {
     try {
       ctx.state.body = JSON.parse(text);
     } catch {
-      throw new AppError(400, 'malformed_json', 'the request body is not valid JSON');
+      throw badRequest('malformed_json', 'the request body is not valid JSON');
     }
     return next();
   };

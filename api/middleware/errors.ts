@@ -1,15 +1,10 @@
 import type { Context, Next } from 'koa';
-import { AppError } from '../../src/services/errors.js';
+import { AppError, errorBody } from '../../src/services/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
 
 /** The hint a 503 gives while PostgreSQL is unreachable: soon, without hammering a recovering server. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
-
-/** The one error shape of the API. */
-export function errorBody(type: string, message: string, requestId: string, detail?: unknown[]) {
-  return { error: { type, message, request_id: requestId, ...(detail && { detail }) } };
-}
 
 /** What @koa/router leaves on the context: every layer whose path matched the request's. */
 interface MatchedLayer {

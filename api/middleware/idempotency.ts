@@ -1,8 +1,8 @@
 import type { Next } from 'koa';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IdKind } from '../../src/ids.js';
-import { AppError } from '../../src/services/errors.js';
-import { abandonIdempotent, beginIdempotent, claimLost, completeIdempotent, type IdempotencyClaim } from '../../src/services/idempotency.js';
+import { badRequest, unavailable } from '../../src/services/errors.js';
+import { claimLost, type IdempotencyClaim } from '../../src/services/idempotency.js';
 import type { AppContext } from '../context.js';
 
 /** How long idempotent requests may run, and how long their claims are kept for them. */
@@ -31,12 +31,12 @@ export function idempotent(route: string, limits: IdempotencyLimits, reserves?: 
   return async (ctx: AppContext, next: Next) => {
     const key = ctx.get('idempotency-key');
     if (!key) return next();
-    if (key.length > 255) throw new AppError(400, 'bad_request', 'Idempotency-Key is limited to 255 characters');
+    if (key.length > 255) throw badRequest('bad_request', 'Idempotency-Key is limited to 255 characters');
     const { services } = ctx.state;
     const actor = ctx.state.actor!;
     // The path (with its ids) is part of the scope: one key on two endpoints is two requests.
     const scope = `${route} ${ctx.path}`.slice(0, 200);
-    const begun = await beginIdempotent(services.em.fork(), services.secretBox, actor, {
+    const begun = await services.idempotency.begin(actor, {
       route: scope,
       key,
       body: ctx.state.body ?? null,
@@ -54,12 +54,12 @@ export function idempotent(route: string, limits: IdempotencyLimits, reserves?: 
     ctx.state.idempotency = {
       claim,
       async complete(tx, status, body) {
-        if (!(await completeIdempotent(tx, services.secretBox, claim, status, body))) throw claimLost();
+        if (!(await services.idempotency.complete(claim, status, body, tx))) throw claimLost();
         storedInWork = true;
       },
     };
     const release = () =>
-      abandonIdempotent(services.em.fork(), claim).catch((err: unknown) =>
+      services.idempotency.abandon(claim).catch((err: unknown) =>
         // The database may be what failed: the claim then stays until its lease runs out.
         services.logger.warn({ err, requestId: ctx.state.requestId }, 'could not release an Idempotency-Key claim'),
       );
@@ -76,13 +76,13 @@ export function idempotent(route: string, limits: IdempotencyLimits, reserves?: 
       // The work goes on and may still commit with its answer; the claim stays with it (no release),
       // so a retry is replayed, refused or, after the lease, takes over.
       work.catch((err: unknown) => services.logger.warn({ err, requestId: ctx.state.requestId }, 'request failed after its timeout'));
-      throw new AppError(503, 'request_timeout', 'the request did not finish in time; retry it with the same Idempotency-Key', undefined,
+      throw unavailable('request_timeout', 'the request did not finish in time; retry it with the same Idempotency-Key',
         Math.ceil((limits.leaseMs - limits.requestTimeoutMs) / 1000));
     }
     if (ctx.status >= 200 && ctx.status < 300) {
       // Also after a handler stored the answer in its transaction: that transaction may have been
       // rolled back after all (a concurrent publish of the same event won), and then nothing matches.
-      const kept = await completeIdempotent(services.em.fork(), services.secretBox, claim, ctx.status, ctx.body);
+      const kept = await services.idempotency.complete(claim, ctx.status, ctx.body);
       if (!kept && !storedInWork) {
         services.logger.warn({ requestId: ctx.state.requestId, route }, 'an Idempotency-Key claim was taken over before its answer was stored');
       }

@@ -1,24 +1,10 @@
 import type { Next } from 'koa';
 import type { z } from 'zod';
-import { invalid, type ValidationIssue } from '../../src/services/errors.js';
+import { invalid, toValidationIssues, type RequestPart } from '../../src/services/errors.js';
 import type { AppContext } from '../context.js';
 import { findUnsafeInput } from '../../src/validation/input-safety.js';
 
-type Part = 'body' | 'query' | 'params';
-
-/** zod issues as 422 `detail` items, `loc` starting with the part of the request. */
-export function toValidationIssues(part: Part, error: z.ZodError): ValidationIssue[] {
-  const out: ValidationIssue[] = [];
-  for (const issue of error.issues) {
-    const base: (string | number)[] = [part, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ loc: [...base, key], msg: 'unknown field', type: 'extra_forbidden' });
-    } else {
-      out.push({ loc: base, msg: issue.message, type: issue.code });
-    }
-  }
-  return out;
-}
+type Part = RequestPart;
 
 /** Parses one part of the request with a zod schema, or throws a 422. */
 export function parsePart<S extends z.ZodType>(part: Part, schema: S, value: unknown): z.infer<S> {

@@ -1,9 +1,9 @@
 import { Router } from '@koa/router';
 import type { AppState } from '../context.js';
 import { MANAGE_PREFIX, type RouteTable } from '../route-table.js';
-import { presentAuditEntry, presentList } from '../presenters.js';
-import { AuditEntrySchema, AuditLogQuerySchema } from '../schemas/audit-log.js';
-import { listEnvelope, pageRequest } from '../schemas/common.js';
+import { presentAuditEntry, presentList } from '../../src/presenters.js';
+import { AuditEntrySchema, AuditLogQuerySchema } from '../../src/schemas/audit-log.js';
+import { listEnvelope } from '../../src/schemas/common.js';
 
 /** `GET /manage/v1/audit-log`: served beside the webhooks resources, not under them. */
 export function auditLogRoutes(table: RouteTable): Router<AppState> {
@@ -25,14 +25,7 @@ export function auditLogRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'A page of audit entries, newest first', schema: listEnvelope(AuditEntrySchema) } },
     },
     async (ctx, { query }) => {
-      const page = await ctx.state.services.auditLog.list(ctx.state.actor!, {
-        ...pageRequest(query),
-        resourceId: query.resource_id,
-        resourceType: query.resource_type,
-        action: query.action,
-        after: query.after ? new Date(query.after) : undefined,
-        before: query.before ? new Date(query.before) : undefined,
-      });
+      const page = await ctx.state.services.auditLog.list(ctx.state.actor!, query);
       ctx.body = presentList(page, presentAuditEntry);
     },
   );

@@ -1,23 +1,13 @@
 import { Router } from '@koa/router';
-import type { PublishResult } from '../../src/services/events.js';
-import { z } from 'zod';
 import type { AppState } from '../context.js';
 import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
-import { presentDelivery, presentEvent } from '../presenters.js';
-import { IdParamsSchema } from '../schemas/common.js';
-import { DeliverySchema } from '../schemas/deliveries.js';
-import { EventAcceptedSchema, EventPublishSchema, EventSchema, EventTypeListSchema } from '../schemas/events.js';
+import { z } from 'zod';
+import { presentAcceptedEvent, presentDelivery, presentEvent } from '../../src/presenters.js';
+import { IdParamsSchema } from '../../src/schemas/common.js';
+import { DeliverySchema } from '../../src/schemas/deliveries.js';
+import { EventAcceptedSchema, EventPublishSchema, EventSchema } from '../../src/schemas/events.js';
 
-function acceptedBody(result: PublishResult) {
-  return {
-    id: result.event.id,
-    object: 'event',
-    type: result.event.type,
-    created_at: result.event.createdAt.toISOString(),
-    deliveries: result.deliveries,
-  };
-}
-
+/** `/events` and `/events/{id}`: publishing and reading events. */
 export function eventRoutes(table: RouteTable): Router<AppState> {
   const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
   const route = table.on(router, WEBHOOKS_BASE);
@@ -46,12 +36,12 @@ export function eventRoutes(table: RouteTable): Router<AppState> {
         held && {
           eventId: held.claim.resourceId ?? undefined,
           eventMayExist: held.claim.takenOver,
-          inTransaction: (tx, published) => held.complete(tx, 202, acceptedBody(published)),
+          inTransaction: (tx, published) => held.complete(tx, 202, presentAcceptedEvent(published)),
         },
       );
       ctx.status = 202;
       if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
-      ctx.body = acceptedBody(result);
+      ctx.body = presentAcceptedEvent(result);
     },
   );
 
@@ -70,26 +60,6 @@ export function eventRoutes(table: RouteTable): Router<AppState> {
       const { services, actor } = ctx.state;
       const { event, deliveries } = await services.events.get(actor!, params.id);
       ctx.body = { ...presentEvent(event), deliveries: deliveries.map((d) => presentDelivery(d, services.workflows)) };
-    },
-  );
-
-  route(
-    {
-      method: 'get',
-      path: '/event-types',
-      operationId: 'listEventTypes',
-      summary: 'List event types',
-      tag: 'Events',
-      scope: 'manage_webhooks',
-      responses: { 200: { description: 'The event-type catalogue', schema: EventTypeListSchema } },
-    },
-    async (ctx) => {
-      ctx.body = {
-        object: 'list',
-        data: ctx.state.services.catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
-        has_more: false,
-        next_cursor: null,
-      };
     },
   );
 

@@ -5,6 +5,9 @@ import type { AddressPolicy } from './address-policy.js';
 import { parseIP } from './ip-address.js';
 import type { SendErrorCode } from './send-error.js';
 
+/** The sends observers tell apart (see `SendRequest.kind`). */
+export type SendKind = 'attempt' | 'handshake';
+
 /** Response bodies are read up to this many bytes; the rest is discarded. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -13,10 +16,12 @@ export interface SendRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
-  /** What the request is, for observers: a delivery attempt, or another call (a verification handshake). */
-  kind?: 'attempt' | 'other';
+  /**
+   * What the request is, told to observers by the caller that knows it: a delivery attempt, or an
+   * endpoint's verification handshake. Unset for other calls (tools, tests).
+   */
+  kind?: SendKind;
 }
-
 
 export interface SendResult {
   status: number | null;

@@ -10,7 +10,7 @@ import { runningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres }
 import { ENVIRONMENTS, SCOPES, Tenant, type Environment, type Scope } from '../db/entities/index.js';
 import { createOrm, migrate, type Orm } from '../db/orm.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from '../services/api-keys.js';
-import { AppError } from '../services/errors.js';
+import { AppError, failed, notFound } from '../services/errors.js';
 import { reencryptSealedValues } from '../services/secret-reencryption.js';
 import { secretBoxFor } from './key-ring.js';
 
@@ -119,7 +119,7 @@ const COMMANDS: Record<string, Record<string, Command>> = {
       const name = displayName(values.name);
       const em = (await db()).em.fork();
       if (!(await em.findOne(Tenant, { id: tenantId }))) {
-        throw new AppError(404, 'not_found', `tenant "${tenantId}" does not exist (create it with: tenants create ${tenantId})`);
+        throw notFound('tenant', `tenant "${tenantId}" does not exist (create it with: tenants create ${tenantId})`);
       }
       const { id, key } = await createApiKey(em, { tenantId, environment, scopes, name }, {
         tenantId,
@@ -182,7 +182,7 @@ const COMMANDS: Record<string, Record<string, Command>> = {
       // Each reason names its row already.
       for (const failure of report.failures) console.error(`Not re-encrypted: ${failure.reason}`);
       if (report.failures.length > 0) {
-        throw new AppError(500, 'reencrypt_failed', `${report.failures.length} sealed values could not be opened and were left as they are`);
+        throw failed('reencrypt_failed', `${report.failures.length} sealed values could not be opened and were left as they are`);
       }
     },
   },

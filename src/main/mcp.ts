@@ -9,7 +9,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { loadCatalogue } from '../catalog/index.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { apiKeyActor, createMcpServer } from '../mcp/server.js';
+import { createMcpServer } from '../mcp/server.js';
+import { createAuthService } from '../services/auth.js';
 import { AppError } from '../services/errors.js';
 import { createServices } from '../services/index.js';
 import { connectTemporal, createDeliveryWorkflows } from '../temporal/client.js';
@@ -26,7 +27,7 @@ try {
   const logger = createLogger(config.logLevel, 'hookline-mcp', pino.destination(2));
   const secretBox = secretBoxFor(config, false);
   const orm = await openDatabase(config.databaseUrl);
-  const actor = await apiKeyActor(orm.em.fork(), apiKey, null).catch((err: unknown) => {
+  const actor = await createAuthService({ em: orm.em.fork() }).apiKeyActor(apiKey, null, 'mcp').catch((err: unknown) => {
     if (err instanceof AppError) throw required('HOOKLINE_API_KEY', `${err.message} (create one with \`npm run cli -- keys create\`)`);
     throw err;
   });

@@ -1,7 +1,6 @@
-import { presentAttempt, presentDelivery, presentList } from '../../api/presenters.js';
-import { listEnvelope, pageRequest } from '../../api/schemas/common.js';
-import { DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../../api/schemas/deliveries.js';
-import { DeliveryActionBodySchema } from '../../api/schemas/delivery-actions.js';
+import { presentAttempt, presentDelivery, presentList } from '../presenters.js';
+import { listEnvelope } from '../schemas/common.js';
+import { DeliveryActionBodySchema, DeliveryDetailSchema, DeliveryListQuerySchema, DeliverySchema } from '../schemas/deliveries.js';
 import { defineTool } from './tool.js';
 
 const DELIVERY = '/manage/v1/webhooks/deliveries/{id}';
@@ -20,14 +19,7 @@ export const deliveryTools = [
     output: listEnvelope(DeliverySchema),
     annotations: { readOnlyHint: true },
     async run({ services, actor, input }) {
-      const page = await services.deliveries.list(actor, {
-        ...pageRequest(input),
-        endpointId: input.endpoint_id,
-        status: input.status,
-        eventType: input.event_type,
-        after: input.after ? new Date(input.after) : undefined,
-        before: input.before ? new Date(input.before) : undefined,
-      });
+      const page = await services.deliveries.list(actor, input);
       return presentList(page, (d) => presentDelivery(d, services.workflows));
     },
   }),
@@ -59,7 +51,7 @@ export const deliveryTools = [
     output: DeliverySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run({ services, actor, id }) {
-      return presentDelivery(await services.replays.replay(actor, id), services.workflows);
+      return presentDelivery(await services.deliveries.replay(actor, id), services.workflows);
     },
   }),
 ];

@@ -1,6 +1,15 @@
-import { presentDeletedEndpoint, presentDelivery, presentEndpoint, presentEndpointStats, presentList } from '../../api/presenters.js';
-import { listEnvelope, pageRequest } from '../../api/schemas/common.js';
-import { DeliverySchema } from '../../api/schemas/deliveries.js';
+import {
+  presentCreatedEndpoint,
+  presentDeletedEndpoint,
+  presentDelivery,
+  presentEndpoint,
+  presentEndpointStats,
+  presentList,
+  presentSecretRotation,
+  presentVerification,
+} from '../presenters.js';
+import { listEnvelope } from '../schemas/common.js';
+import { DeliverySchema } from '../schemas/deliveries.js';
 import {
   EndpointDeletedSchema,
   EndpointRotateSecretSchema,
@@ -8,15 +17,15 @@ import {
   EndpointStatsQuerySchema,
   EndpointStatsSchema,
   EndpointTestSchema,
-} from '../../api/schemas/endpoint-actions.js';
+} from '../schemas/endpoints.js';
 import {
   EndpointCreateSchema,
   EndpointListQuerySchema,
   EndpointSchema,
   EndpointUpdateSchema,
   EndpointWithSecretSchema,
-} from '../../api/schemas/endpoints.js';
-import { EndpointVerifySchema, VerificationResultSchema } from '../../api/schemas/verification.js';
+} from '../schemas/endpoints.js';
+import { EndpointVerifySchema, VerificationResultSchema } from '../schemas/endpoints.js';
 import { defineTool } from './tool.js';
 
 const ENDPOINTS = 'GET /manage/v1/webhooks/endpoints';
@@ -35,7 +44,7 @@ export const endpointTools = [
     output: listEnvelope(EndpointSchema),
     annotations: { readOnlyHint: true },
     async run({ services, actor, input }) {
-      const page = await services.endpoints.list(actor, { ...pageRequest(input), status: input.status, eventType: input.event_type });
+      const page = await services.endpoints.list(actor, input);
       return presentList(page, presentEndpoint);
     },
   }),
@@ -65,8 +74,7 @@ export const endpointTools = [
     output: EndpointWithSecretSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     async run({ services, actor, input }) {
-      const { endpoint, secret } = await services.endpoints.create(actor, input);
-      return { ...presentEndpoint(endpoint), signing_secret: secret };
+      return presentCreatedEndpoint(await services.endpoints.create(actor, input));
     },
   }),
 
@@ -96,7 +104,7 @@ export const endpointTools = [
     output: EndpointDeletedSchema,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run({ services, actor, id }) {
-      return presentDeletedEndpoint(await services.lifecycle.delete(actor, id));
+      return presentDeletedEndpoint(await services.endpoints.delete(actor, id));
     },
   }),
 
@@ -112,12 +120,7 @@ export const endpointTools = [
     output: EndpointSecretRotatedSchema,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run({ services, actor, id, input }) {
-      const rotation = await services.lifecycle.rotateSecret(actor, id, { gracePeriodSeconds: input.grace_period_seconds });
-      return {
-        ...presentEndpoint(rotation.endpoint),
-        signing_secret: rotation.secret,
-        previous_secret_expires_at: rotation.previousSecretExpiresAt?.toISOString() ?? null,
-      };
+      return presentSecretRotation(await services.endpoints.rotateSecret(actor, id, input));
     },
   }),
 
@@ -133,7 +136,7 @@ export const endpointTools = [
     output: DeliverySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run({ services, actor, id, input }) {
-      const delivery = await services.lifecycle.sendTest(actor, id, { eventType: input.event_type });
+      const delivery = await services.endpoints.sendTest(actor, id, input);
       return presentDelivery(delivery, services.workflows);
     },
   }),
@@ -150,8 +153,7 @@ export const endpointTools = [
     output: VerificationResultSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async run({ services, actor, id }) {
-      const result = await services.verification.verify(actor, id);
-      return { verified: result.verified, ...(result.reason !== undefined && { reason: result.reason }) };
+      return presentVerification(await services.endpoints.verify(actor, id));
     },
   }),
 
@@ -167,7 +169,7 @@ export const endpointTools = [
     output: EndpointStatsSchema,
     annotations: { readOnlyHint: true },
     async run({ services, actor, id, input }) {
-      return presentEndpointStats(await services.lifecycle.stats(actor, id, input.window));
+      return presentEndpointStats(await services.endpoints.stats(actor, id, input.window));
     },
   }),
 ];

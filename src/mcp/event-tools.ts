@@ -1,4 +1,5 @@
-import { EventAcceptedSchema, EventPublishSchema, EventTypeListSchema } from '../../api/schemas/events.js';
+import { presentAcceptedEvent, presentEventTypes } from '../presenters.js';
+import { EventAcceptedSchema, EventPublishSchema, EventTypeListSchema } from '../schemas/events.js';
 import { defineTool } from './tool.js';
 
 /** The tools over `/events` and `/event-types`: the same services as the REST handlers. */
@@ -12,12 +13,7 @@ export const eventTools = [
     output: EventTypeListSchema,
     annotations: { readOnlyHint: true },
     async run({ services }) {
-      return {
-        object: 'list',
-        data: services.catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
-        has_more: false,
-        next_cursor: null,
-      };
+      return presentEventTypes(services.catalogue);
     },
   }),
 
@@ -32,8 +28,7 @@ export const eventTools = [
     output: EventAcceptedSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run({ services, actor, input }) {
-      const { event, deliveries } = await services.events.publish(actor, input);
-      return { id: event.id, object: 'event', type: event.type, created_at: event.createdAt.toISOString(), deliveries };
+      return presentAcceptedEvent(await services.events.publish(actor, input));
     },
   }),
 ];

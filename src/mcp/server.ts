@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
 // The low-level Server, not McpServer: McpServer validates arguments itself and answers bad input
 // with its own message, where tools must answer with the REST API's 422 (type, message, detail[].loc).
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -12,10 +11,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logger.js';
 import type { Actor } from '../services/actor.js';
-import { authenticateApiKey } from '../services/api-keys.js';
-import { AppError, forbidden, unauthorized } from '../services/errors.js';
+import { AppError, errorBody, missingScope } from '../services/errors.js';
 import type { createServices } from '../services/index.js';
-import { errorBody } from '../../api/middleware/errors.js';
 import { describeTool, parseArguments, toolLocation, type McpTool } from './tool.js';
 import { mcpTools } from './tools.js';
 
@@ -29,19 +26,9 @@ export interface McpServerDeps {
   tools?: readonly McpTool[];
 }
 
-/**
- * The caller behind an API key, as the REST API's auth middleware builds it; a 401 if the key is
- * unknown or revoked.
- */
-export async function apiKeyActor(em: EntityManager, apiKey: string, requestId: string | null): Promise<Actor> {
-  const key = await authenticateApiKey(em, apiKey);
-  if (!key) throw unauthorized('invalid or revoked API key');
-  return { tenantId: key.tenantId, environment: key.environment, scopes: key.scopes, name: `mcp:api_key:${key.id}`, requestId };
-}
-
 /** The REST API's scope rule: `admin` implies every scope. */
 function requireScope(actor: Actor, scope: McpTool['scope']): void {
-  if (!actor.scopes.includes(scope) && !actor.scopes.includes('admin')) throw forbidden(scope);
+  if (!actor.scopes.includes(scope) && !actor.scopes.includes('admin')) throw missingScope(scope);
 }
 
 const INSTRUCTIONS =
@@ -82,7 +69,7 @@ async function callTool(deps: McpServerDeps, tool: McpTool, args: Record<string,
   try {
     const services = deps.services();
     // Per call, so a revoked key stops working at once, as it does on the REST API.
-    const actor = await apiKeyActor(services.em, deps.apiKey, requestId);
+    const actor = await services.auth.apiKeyActor(deps.apiKey, requestId, 'mcp');
     requireScope(actor, tool.scope);
     const body = await tool.run({ services, actor, ...parseArguments(tool, args) });
     return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };

@@ -2,10 +2,9 @@ import { z } from 'zod';
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { Scope } from '../db/entities/index.js';
 import type { Actor } from '../services/actor.js';
-import { invalid, type ValidationIssue } from '../services/errors.js';
+import { invalid, toValidationIssues, type ValidationIssue } from '../services/errors.js';
 import type { Services } from '../services/index.js';
-import { IdParamsSchema } from '../../api/schemas/common.js';
-import { toValidationIssues } from '../../api/middleware/validate.js';
+import { IdParamsSchema } from '../schemas/common.js';
 import { findUnsafeInput } from '../validation/input-safety.js';
 
 /** The argument that carries a REST route's path id, named after what it identifies. */

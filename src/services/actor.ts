@@ -22,3 +22,8 @@ export function readScope(actor: Actor): { tenantId: string | { $in: string[] };
     environment: actor.environment,
   };
 }
+
+/** The tenant and environment condition of every write: the actor's own, never an admin's read scope. */
+export function writeScope(actor: Actor): { tenantId: string; environment: Environment } {
+  return { tenantId: actor.tenantId, environment: actor.environment };
+}

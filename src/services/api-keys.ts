@@ -31,12 +31,12 @@ export async function createTenant(
   em: EntityManager,
   input: { id: string; name?: string | undefined; partnerId?: string | undefined },
 ): Promise<Tenant> {
-  if (await em.findOne(Tenant, { id: input.id })) throw conflict(`tenant "${input.id}" already exists`, 'tenant_exists');
+  if (await em.findOne(Tenant, { id: input.id })) throw conflict('tenant_exists', `tenant "${input.id}" already exists`);
   const tenant = em.create(Tenant, { id: input.id, name: input.name ?? input.id, partnerId: input.partnerId ?? null });
   try {
     await em.flush();
   } catch (err) {
-    if (err instanceof UniqueConstraintViolationException) throw conflict(`tenant "${input.id}" already exists`, 'tenant_exists');
+    if (err instanceof UniqueConstraintViolationException) throw conflict('tenant_exists', `tenant "${input.id}" already exists`);
     throw err;
   }
   return tenant;

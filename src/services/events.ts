@@ -1,18 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Delivery, Endpoint, Event } from '../db/entities/index.js';
+import { Delivery, Event } from '../db/entities/index.js';
 import { newId } from '../ids.js';
-import { subscribes } from '../event-types.js';
+import { subscriptionMatcher } from '../event-types.js';
 import { validateEventData, type EventTypeDefinition } from '../catalog/index.js';
-import { insertEventWithDeliveries, liveEndpoints, type NewDelivery, type NewEvent } from '../db/queries/events.js';
+import { insertEventWithDeliveries, liveEndpoints, type NewEvent } from '../db/queries/events.js';
+import { newDelivery } from './delivery-queue.js';
+import type { EventPublish } from '../schemas/events.js';
 import { readScope, type Actor } from './actor.js';
-import { invalid, notFound } from './errors.js';
-
-export interface PublishInput {
-  type: string;
-  data: Record<string, unknown>;
-  id?: string | undefined;
-}
+import { invalid, notFound, unknownEventType } from './errors.js';
 
 export interface PublishResult {
   event: Pick<Event, 'id' | 'type' | 'createdAt'>;
@@ -40,42 +36,6 @@ export interface EventServiceDeps {
   taskQueue: string;
 }
 
-/**
- * How an event's delivery to an endpoint starts out. A disabled endpoint's delivery is recorded
- * as `failed` (`endpoint_disabled`) and never attempted, so `recover` can send it once the
- * endpoint is enabled again; any other is `pending` and joins the dispatch queue.
- */
-export function originalDeliveryState(endpoint: Pick<Endpoint, 'status'>): Pick<NewDelivery, 'status' | 'failureReason'> {
-  return endpoint.status === 'disabled' ? { status: 'failed', failureReason: 'endpoint_disabled' } : { status: 'pending', failureReason: null };
-}
-
-/**
- * The delivery of an event to one endpoint, added to the unit of work (see
- * {@link originalDeliveryState}). A pending one's workflow is started by a worker's dispatcher
- * once the transaction commits.
- */
-export function createOriginalDelivery(
-  em: EntityManager,
-  event: Pick<Event, 'id' | 'tenantId' | 'environment' | 'type'>,
-  endpoint: Pick<Endpoint, 'id' | 'status'>,
-  taskQueue: string,
-): Delivery {
-  const state = originalDeliveryState(endpoint);
-  const queued = state.status === 'pending';
-  return em.create(Delivery, {
-    id: newId('delivery'),
-    tenantId: event.tenantId,
-    environment: event.environment,
-    eventId: event.id,
-    endpointId: endpoint.id,
-    eventType: event.type,
-    ...state,
-    replayOf: null,
-    dispatchAfter: queued ? new Date() : null,
-    dispatchQueue: queued ? taskQueue : null,
-  });
-}
-
 export function createEventService({ em, catalogue, taskQueue }: EventServiceDeps) {
   return {
     /**
@@ -83,12 +43,10 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
      * dispatchers start their workflows, so publishing never waits on Temporal. Disabled endpoints
      * get a `failed` delivery that is never attempted.
      */
-    async publish(actor: Actor, input: PublishInput, options: PublishOptions = {}): Promise<PublishResult> {
+    async publish(actor: Actor, input: EventPublish, options: PublishOptions = {}): Promise<PublishResult> {
       const eventType = catalogue.get(input.type);
       if (!eventType) {
-        throw invalid('unknown event type', [
-          { loc: ['body', 'type'], msg: `"${input.type}" is not in the event-type catalogue`, type: 'value_error.event_type' },
-        ]);
+        throw unknownEventType(['body', 'type'], input.type);
       }
       const problems = validateEventData(eventType, input.data);
       if (problems.length > 0) throw invalid(`data does not match the schema of "${input.type}"`, problems);
@@ -101,7 +59,8 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
         if (existing) return { event: existing, deliveries: await em.count(Delivery, { eventId: existing.id, replayOf: null }), replayed: true };
       }
 
-      const endpoints = (await liveEndpoints(em, actor.tenantId, actor.environment)).filter((ep) => subscribes(ep.eventTypes, input.type));
+      const takes = subscriptionMatcher(input.type);
+      const endpoints = (await liveEndpoints(em, actor.tenantId, actor.environment)).filter((ep) => takes(ep.eventTypes));
       const event: NewEvent = {
         id: options.eventId ?? newId('event'),
         tenantId: actor.tenantId,
@@ -111,7 +70,7 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
         externalId: key,
         createdAt: new Date(),
       };
-      const deliveries = endpoints.map((ep): NewDelivery => ({ id: newId('delivery'), endpointId: ep.id, ...originalDeliveryState(ep) }));
+      const deliveries = endpoints.map((endpoint) => newDelivery({ event, endpoint, taskQueue, now: event.createdAt }));
       const result: PublishResult = { event, deliveries: deliveries.length, replayed: false };
       const { inTransaction } = options;
       try {
@@ -119,10 +78,10 @@ export function createEventService({ em, catalogue, taskQueue }: EventServiceDep
           await em.transactional(async (tx) => {
             // First, so a claim taken over meanwhile stops this publish before it inserts anything.
             await inTransaction(tx, result);
-            await insertEventWithDeliveries(tx, event, deliveries, taskQueue);
+            await insertEventWithDeliveries(tx, event, deliveries);
           });
         } else {
-          await insertEventWithDeliveries(em, event, deliveries, taskQueue);
+          await insertEventWithDeliveries(em, event, deliveries);
         }
       } catch (err) {
         // A concurrent publish of the same event won the race: answer with its event.

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId, type IdKind } from '../ids.js';
 import type { Actor } from './actor.js';
 import { sealedIn, type SecretBox } from '../delivery/secrets.js';
-import { AppError } from './errors.js';
+import { conflict, unprocessable } from './errors.js';
 
 /**
  * Stores a request's answer inside the transaction of its work (see `IdempotencyHandle.complete`),
@@ -68,7 +68,7 @@ interface RecordRow {
 }
 
 const inProgress = () =>
-  new AppError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still being processed', undefined, IN_PROGRESS_RETRY_AFTER_SECONDS);
+  conflict('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed', IN_PROGRESS_RETRY_AFTER_SECONDS);
 
 /**
  * Claims `key` for this request, or finds the earlier request that claimed it. The unique index
@@ -94,7 +94,7 @@ export async function beginIdempotent(em: EntityManager, box: SecretBox, actor: 
     }
     if (existing) {
       if (existing.request_hash !== requestHash) {
-        throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+        throw unprocessable('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
       }
       if (existing.state === 'done') return replayOf(box, existing);
       if (!existing.lease_over) throw inProgress();
@@ -160,3 +160,17 @@ export async function abandonIdempotent(em: EntityManager, claim: IdempotencyCla
 
 /** Thrown inside the work's transaction when its claim was taken over meanwhile, which rolls the work back. */
 export const claimLost = inProgress;
+
+/**
+ * Idempotency-Key claims over the services of one request: each step runs on a fresh fork (the
+ * claim outlives the request's own unit of work), except `complete` given the work's transaction.
+ */
+export function createIdempotencyService({ em, secretBox }: { em: EntityManager; secretBox: SecretBox }) {
+  return {
+    begin: (actor: Actor, request: IdempotentRequest) => beginIdempotent(em.fork(), secretBox, actor, request),
+    /** Stores the answer, in `tx` when given; false when the claim was taken over. */
+    complete: (claim: IdempotencyClaim, status: number, body: unknown, tx?: EntityManager) =>
+      completeIdempotent(tx ?? em.fork(), secretBox, claim, status, body),
+    abandon: (claim: IdempotencyClaim) => abandonIdempotent(em.fork(), claim),
+  };
+}

@@ -5,13 +5,12 @@ import type { EventTypeDefinition } from '../catalog/index.js';
 import type { Logger } from '../logger.js';
 import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { ServiceContext } from './context.js';
-import { createEndpointService } from './endpoints.js';
+import { createEndpointService } from './endpoints/index.js';
 import { createEventService } from './events.js';
 import { createDeliveryService } from './deliveries.js';
-import { createEndpointLifecycleService } from './endpoint-lifecycle.js';
-import { createVerificationService } from './verification.js';
-import { createReplayService } from './replays.js';
 import { createAuditLogService } from './audit-log.js';
+import { createAuthService } from './auth.js';
+import { createIdempotencyService } from './idempotency.js';
 
 export interface ServiceDeps {
   orm: Orm;
@@ -45,10 +44,9 @@ export function createServices(deps: ServiceDeps) {
       endpoints: createEndpointService(ctx),
       events: createEventService({ ...ctx, taskQueue: ctx.workflows.taskQueue }),
       deliveries: createDeliveryService(ctx),
-      lifecycle: createEndpointLifecycleService(ctx),
-      verification: createVerificationService(ctx),
-      replays: createReplayService(ctx),
       auditLog: createAuditLogService(ctx),
+      auth: createAuthService(ctx),
+      idempotency: createIdempotencyService(ctx),
     };
   };
 }

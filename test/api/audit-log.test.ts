@@ -72,7 +72,7 @@ describe('GET /manage/v1/audit-log', () => {
     const data = log.body.data as AuditEntry[];
     // Other writers (the verification handshake, the worker) may add entries of their own; find ours.
     const find = (action: string, resourceId: string) => {
-      const found = data.filter((e) => e.action === action && e.resource_id === resourceId);
+      const found = data.filter((e) => e.action === action && e.resource_id === resourceId && e.actor !== 'system');
       expect(found, `${action} of ${resourceId}`).toHaveLength(1);
       return found[0]!;
     };
@@ -92,6 +92,11 @@ describe('GET /manage/v1/audit-log', () => {
     expect(create.changes).toMatchObject({ url: r.url, description: 'Billing' });
     expect(update).toMatchObject({ resource_type: 'endpoint', resource_id: endpoint.id, request_id: requestId(patched) });
     expect(update.changes).toMatchObject({ description: 'Billing v2', status: { from: 'disabled', to: 'active' } });
+    // The 410 disabled the endpoint as the worker: audited like any other disable.
+    const gone = data.filter((e) => e.action === 'endpoint.updated' && e.resource_id === endpoint.id && e.actor === 'system');
+    expect(gone).toHaveLength(1);
+    expect(gone[0]!.changes).toMatchObject({ status: { from: 'active', to: 'disabled' }, disabled_reason: 'gone', delivery_id: original.id });
+    expect(data.indexOf(gone[0]!)).toBeGreaterThan(data.indexOf(update));
     expect(replay).toMatchObject({
       resource_type: 'delivery',
       resource_id: original.id,

@@ -157,4 +157,17 @@ describe('the API that drives deliveries', () => {
     const filtered = (await t.api('GET', '/endpoints?event_type=order.created')).body.data;
     expect(filtered.map((e: { id: string }) => e.id)).toEqual([ep1.id]);
   });
+
+  it('lists for an operational event type only the endpoints that will receive it, not the catch-all ones', async () => {
+    const t = await stack.newTenant();
+    const catchAll = await createEndpoint(t, { url });
+    const byName = await createEndpoint(t, { url, event_types: ['endpoint.failing'] });
+    const byPrefix = await createEndpoint(t, { url, event_types: ['endpoint.*'] });
+    const listed = async (type: string) =>
+      ((await t.api('GET', `/endpoints?event_type=${type}`)).body.data as { id: string }[]).map((e) => e.id).sort();
+    // A `*` endpoint is never sent Hookline's own events, so it is not listed as a subscriber of them.
+    expect(await listed('endpoint.failing')).toEqual([byName.id, byPrefix.id].sort());
+    expect(await listed('endpoint.recovered')).toEqual([byPrefix.id]);
+    expect(await listed('order.created')).toEqual([catchAll.id]);
+  });
 });

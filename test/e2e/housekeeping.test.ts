@@ -177,6 +177,39 @@ describe('housekeeping schedules', () => {
     expect((await tenant.api('GET', `/endpoints/${ep.id}`)).body.status).toBe('active');
   });
 
+  it('a 410 Gone disables the endpoint as auto-disable does: its other waiting deliveries end at once, audited', async () => {
+    const tenant = await stack.newTenant();
+    const r = await receiver((_i, req) => ({ status: JSON.parse(req.body).type === 'order.shipped' ? 410 : 500 }));
+    const ep = await createEndpoint(tenant, { url: r.url, event_types: ['order.*'] });
+    await publish(tenant, 'order.created', { order: 'o_waiting' });
+    // Two failed attempts: the delivery now waits out a 10-minute backoff.
+    await waitFor(() => r.requests.length === 2, 20_000, 'two failed attempts');
+    const [waiting] = await listDeliveries(tenant, `?endpoint_id=${ep.id}`);
+    await waitFor(async () => (await getDelivery(tenant, waiting.id)).next_attempt_at !== null, 5000, 'the backoff to be recorded');
+
+    await publish(tenant, 'order.shipped', { order: 'o_gone' });
+    const gone = (await listDeliveries(tenant, `?endpoint_id=${ep.id}&event_type=order.shipped`))[0];
+    expect((await waitForDeliveryStatus(tenant, gone.id, 'failed')).failure_reason).toBe('gone');
+    expect((await tenant.api('GET', `/endpoints/${ep.id}`)).body).toMatchObject({ status: 'disabled', disabled_reason: 'gone' });
+
+    // The waiting delivery is stopped like the API's disable stops it, and its workflow ends now, not in 10 minutes.
+    expect(await getDelivery(tenant, waiting.id)).toMatchObject({ status: 'failed', failure_reason: 'endpoint_disabled', next_attempt_at: null });
+    await expect(stack.temporal.workflow.getHandle(deliveryWorkflowId(waiting.id)).result()).resolves.toMatchObject({
+      status: 'failed',
+      reason: 'endpoint_disabled',
+    });
+    const entries = await stack.orm.em.fork().find(AuditEntry, { tenantId: tenant.id, resourceId: ep.id, actor: 'system' });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.action).toBe('endpoint.updated');
+    expect(entries[0]!.changes).toMatchObject({
+      status: { from: 'active', to: 'disabled' },
+      disabled_reason: 'gone',
+      deliveries_stopped: 1,
+      delivery_id: gone.id,
+    });
+    expect(r.requests).toHaveLength(3);
+  });
+
   it('the retention purge deletes finished deliveries past retention with their attempts, orphaned events and expired idempotency records', async () => {
     const tenant = await stack.newTenant({ id: tenantIds.retention });
     const r = await receiver();

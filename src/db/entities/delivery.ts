@@ -3,6 +3,8 @@ import { ENVIRONMENTS } from './api-key.js';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dead_letter'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/** A delivery in one of these will not be attempted again: its history may be purged. */
+export const FINISHED_DELIVERY_STATUSES = ['delivered', 'failed', 'dead_letter'] as const satisfies readonly DeliveryStatus[];
 
 const DeliverySchema = defineEntity({
   name: 'Delivery',

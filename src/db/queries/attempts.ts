@@ -167,7 +167,8 @@ export interface EndpointHealthRow {
   failingNotifiedAt: Date | null;
 }
 
-export type EndpointChange = Partial<EndpointHealthRow> & { disabledReason?: string | null; pausedAt?: Date | null };
+/** The health fields an attempt changes; a 410's disable is written by `disableEndpoint` in the same transaction. */
+export type EndpointChange = Partial<Omit<EndpointHealthRow, 'status'>>;
 
 const RECORD_SQL = `with inserted as (
     insert into attempts (id, delivery_id, attempt, workflow_run_id, started_at, duration_ms, url, request_headers,
@@ -193,14 +194,15 @@ const RECORD_SQL = `with inserted as (
  * Records an attempt and its effect on the delivery in one statement, or nothing when that
  * attempt was recorded before (the step ran twice): the unique key on (delivery, attempt)
  * decides, and the caller answers with the first record. When `changeEndpoint` is given, the
- * endpoint row is locked and changed in the same transaction (its health, a 410's disable).
+ * endpoint row is locked and changed in the same transaction `tx` it is handed (its health, and
+ * whatever it writes itself: a 410's disable).
  * Resolves true when this call recorded the attempt.
  */
 export async function recordAttempt(
   em: EntityManager,
   record: AttemptRecord,
   endpointId: string,
-  changeEndpoint?: (row: EndpointHealthRow) => EndpointChange | null,
+  changeEndpoint?: (row: EndpointHealthRow, tx: EntityManager) => Promise<EndpointChange | null>,
 ): Promise<boolean> {
   const params = [
     record.id,
@@ -236,20 +238,20 @@ export async function recordAttempt(
       [endpointId],
     );
     if (!ep) return true;
-    const change = changeEndpoint({
-      status: ep.status,
-      consecutiveFailures: ep.consecutive_failures,
-      failingSince: toDate(ep.failing_since),
-      failingNotifiedAt: toDate(ep.failing_notified_at),
-    });
+    const change = await changeEndpoint(
+      {
+        status: ep.status,
+        consecutiveFailures: ep.consecutive_failures,
+        failingSince: toDate(ep.failing_since),
+        failingNotifiedAt: toDate(ep.failing_notified_at),
+      },
+      tx,
+    );
     if (change && Object.keys(change).length > 0) {
       const columns: Record<keyof EndpointChange, string> = {
-        status: 'status',
         consecutiveFailures: 'consecutive_failures',
         failingSince: 'failing_since',
         failingNotifiedAt: 'failing_notified_at',
-        disabledReason: 'disabled_reason',
-        pausedAt: 'paused_at',
       };
       const entries = Object.entries(change).filter(([, v]) => v !== undefined) as [keyof EndpointChange, unknown][];
       await tx.execute(

@@ -27,12 +27,19 @@ export interface NewEvent {
   createdAt: Date;
 }
 
-export interface NewDelivery {
+/** A new delivery's row, as `POST /events` inserts it in bulk and the unit of work does one by one. */
+export interface NewDeliveryRow {
   id: string;
+  tenantId: string;
+  environment: Environment;
+  eventId: string;
   endpointId: string;
-  /** `pending` deliveries join the dispatch queue of `taskQueue`; `failed` ones never run. */
+  eventType: string;
   status: 'pending' | 'failed';
   failureReason: string | null;
+  replayOf: string | null;
+  dispatchAfter: Date | null;
+  dispatchQueue: string | null;
 }
 
 /**
@@ -40,7 +47,7 @@ export interface NewDelivery {
  * the hot path of `POST /events`. Throws PostgreSQL's unique violation when an event with the
  * same external id exists. The deliveries' insert trigger wakes the dispatchers.
  */
-export async function insertEventWithDeliveries(em: EntityManager, event: NewEvent, deliveries: NewDelivery[], taskQueue: string): Promise<void> {
+export async function insertEventWithDeliveries(em: EntityManager, event: NewEvent, deliveries: NewDeliveryRow[]): Promise<void> {
   const eventSql = `insert into events (id, tenant_id, environment, type, data, external_id, test, created_at)
     values (?, ?, ?, ?, ?::jsonb, ?, false, ?)`;
   const eventParams = [event.id, event.tenantId, event.environment, event.type, JSON.stringify(event.data), event.externalId, event.createdAt];
@@ -49,24 +56,21 @@ export async function insertEventWithDeliveries(em: EntityManager, event: NewEve
     return;
   }
   const rows = deliveries.map(() => `(?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz)`).join(', ');
-  const params = deliveries.flatMap((d) => {
-    const pending = d.status === 'pending';
-    return [
-      d.id,
-      event.tenantId,
-      event.environment,
-      event.id,
-      d.endpointId,
-      event.type,
-      d.status,
-      d.failureReason,
-      pending ? taskQueue : null,
-      null,
-      pending ? event.createdAt : null,
-      event.createdAt,
-      event.createdAt,
-    ];
-  });
+  const params = deliveries.flatMap((d) => [
+    d.id,
+    d.tenantId,
+    d.environment,
+    d.eventId,
+    d.endpointId,
+    d.eventType,
+    d.status,
+    d.failureReason,
+    d.dispatchQueue,
+    d.replayOf,
+    d.dispatchAfter,
+    event.createdAt,
+    event.createdAt,
+  ]);
   await em.execute(
     `with inserted_event as (${eventSql} returning id)
      insert into deliveries (id, tenant_id, environment, event_id, endpoint_id, event_type, status, attempt_count,

@@ -1,11 +1,25 @@
+/** What REST routes and MCP tools answer: the API's JSON for each resource, written once for both. */
 import type { z } from 'zod';
-import { redactHeaders } from '../src/delivery/sensitive-headers.js';
-import type { Attempt, AuditEntry, Delivery, Endpoint, Event } from '../src/db/entities/index.js';
-import type { Page } from '../src/services/pagination.js';
-import type { DeliveryWorkflows } from '../src/temporal/client.js';
+import { redactHeaders } from './delivery/sensitive-headers.js';
+import type { Attempt, AuditEntry, Delivery, Endpoint, Event } from './db/entities/index.js';
+import type { Page } from './services/pagination.js';
+import type { DeliveryWorkflows } from './temporal/client.js';
 import type { AuditEntrySchema } from './schemas/audit-log.js';
 import type { AttemptSchema, DeliverySchema } from './schemas/deliveries.js';
-import type { EndpointSchema } from './schemas/endpoints.js';
+import type {
+  EndpointDeletedSchema,
+  EndpointSchema,
+  EndpointSecretRotatedSchema,
+  EndpointStatsSchema,
+  EndpointWithSecretSchema,
+  VerificationResultSchema,
+} from './schemas/endpoints.js';
+import type { EventAcceptedSchema, EventTypeListSchema } from './schemas/events.js';
+import type { EventTypeDefinition } from './catalog/index.js';
+import type { PublishResult } from './services/events.js';
+import type { SecretRotation } from './services/endpoints/rotate-secret.js';
+import type { EndpointStats } from './services/endpoints/stats.js';
+import type { VerificationResult } from './temporal/client.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -89,13 +103,11 @@ export function presentAuditEntry(a: AuditEntry): z.infer<typeof AuditEntrySchem
 }
 
 /** The answer to a soft delete. */
-export function presentDeletedEndpoint(e: Endpoint): z.infer<typeof import('./schemas/endpoint-actions.js').EndpointDeletedSchema> {
+export function presentDeletedEndpoint(e: Endpoint): z.infer<typeof EndpointDeletedSchema> {
   return { id: e.id, object: 'endpoint', deleted: true, deleted_at: (e.deletedAt ?? new Date()).toISOString() };
 }
 
-export function presentEndpointStats(
-  s: import('../src/services/endpoint-lifecycle.js').EndpointStats,
-): z.infer<typeof import('./schemas/endpoint-actions.js').EndpointStatsSchema> {
+export function presentEndpointStats(s: EndpointStats): z.infer<typeof EndpointStatsSchema> {
   return {
     object: 'endpoint_stats',
     endpoint_id: s.endpointId,
@@ -107,5 +119,45 @@ export function presentEndpointStats(
     attempts: { count: s.attempts.count, latency_ms: s.attempts.latencyMs },
     last_success_at: iso(s.lastSuccessAt),
     last_failure_at: iso(s.lastFailureAt),
+  };
+}
+
+/** A new endpoint with its signing secret, shown only here and on rotation. */
+export function presentCreatedEndpoint(created: { endpoint: Endpoint; secret: string }): z.infer<typeof EndpointWithSecretSchema> {
+  return { ...presentEndpoint(created.endpoint), signing_secret: created.secret };
+}
+
+/** The endpoint after a rotation, with its new secret (shown only here) and the previous one's end. */
+export function presentSecretRotation(rotation: SecretRotation): z.infer<typeof EndpointSecretRotatedSchema> {
+  return {
+    ...presentEndpoint(rotation.endpoint),
+    signing_secret: rotation.secret,
+    previous_secret_expires_at: rotation.previousSecretExpiresAt?.toISOString() ?? null,
+  };
+}
+
+/** The answer to a handshake: `reason` only when it failed. */
+export function presentVerification(result: VerificationResult): z.infer<typeof VerificationResultSchema> {
+  return { verified: result.verified, ...(result.reason !== undefined && { reason: result.reason }) };
+}
+
+/** The answer to a publish: the event and how many deliveries it made. */
+export function presentAcceptedEvent(result: PublishResult): z.infer<typeof EventAcceptedSchema> {
+  return {
+    id: result.event.id,
+    object: 'event',
+    type: result.event.type,
+    created_at: result.event.createdAt.toISOString(),
+    deliveries: result.deliveries,
+  };
+}
+
+/** The event-type catalogue, as one page. */
+export function presentEventTypes(catalogue: readonly EventTypeDefinition[]): z.infer<typeof EventTypeListSchema> {
+  return {
+    object: 'list',
+    data: catalogue.map((t) => ({ name: t.name, description: t.description, ...(t.schema && { schema: t.schema }) })),
+    has_more: false,
+    next_cursor: null,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PaginationQuerySchema, TimestampSchema } from './common.js';
-import { SEND_ERROR_CODES } from '../../src/delivery/send-error.js';
+import { SEND_ERROR_CODES } from '../delivery/send-error.js';
 
 export const DeliveryStatusSchema = z.enum(['pending', 'delivered', 'failed', 'dead_letter']);
 
@@ -11,6 +11,7 @@ export const DeliveryListQuerySchema = PaginationQuerySchema.extend({
   after: TimestampSchema.optional(),
   before: TimestampSchema.optional(),
 }).strict();
+export type DeliveryListQuery = z.infer<typeof DeliveryListQuerySchema>;
 
 export const DeliverySchema = z.object({
   id: z.string(),
@@ -50,3 +51,7 @@ export const DeliveryDetailSchema = DeliverySchema.extend({
   payload: z.unknown(),
   attempts: z.array(AttemptSchema),
 });
+
+/** Replay and retry take no input; an empty object (or no body at all) is accepted, anything else is a 422. */
+export const DeliveryActionBodySchema = z.object({}).strict().optional();
+export type DeliveryActionBody = z.infer<typeof DeliveryActionBodySchema>;

@@ -1,11 +1,11 @@
-import type { VerificationResult } from '../temporal/client.js';
-import type { Actor } from './actor.js';
-import { audit } from './audit.js';
-import type { ServiceContext } from './context.js';
-import { findEndpoint } from './endpoints.js';
+import type { VerificationResult } from '../../temporal/client.js';
+import type { Actor } from '../actor.js';
+import { audit } from '../audit.js';
+import type { ServiceContext } from '../context.js';
+import { findEndpoint } from './crud.js';
 
-/** The URL-ownership handshake of endpoints. */
-export function createVerificationService({ em, workflows }: ServiceContext) {
+/** `POST /endpoints/{id}/verify`: the URL-ownership handshake. */
+export function createEndpointVerification({ em, workflows }: ServiceContext) {
   return {
     /**
      * Re-runs the handshake (its own Temporal workflow) and waits for the result, which the

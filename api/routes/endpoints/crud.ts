@@ -1,10 +1,7 @@
-import { Router } from '@koa/router';
-import type { AppState } from '../context.js';
-import type { Endpoint } from '../../src/db/entities/index.js';
-import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
-import { presentDelivery, presentEndpoint, presentList } from '../presenters.js';
-import { listEnvelope, pageRequest } from '../schemas/common.js';
-import { DeliveryListQuerySchema, DeliverySchema } from '../schemas/deliveries.js';
+import type { Route } from '../../route-table.js';
+import { presentCreatedEndpoint, presentDeletedEndpoint, presentEndpoint, presentList } from '../../../src/presenters.js';
+import { listEnvelope } from '../../../src/schemas/common.js';
+import { EndpointDeletedSchema } from '../../../src/schemas/endpoints.js';
 import {
   EndpointCreateSchema,
   EndpointListQuerySchema,
@@ -12,12 +9,10 @@ import {
   EndpointSchema,
   EndpointUpdateSchema,
   EndpointWithSecretSchema,
-} from '../schemas/endpoints.js';
+} from '../../../src/schemas/endpoints.js';
 
-export function endpointRoutes(table: RouteTable): Router<AppState> {
-  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
-  const route = table.on(router, WEBHOOKS_BASE);
-
+/** `/endpoints` and `/endpoints/{id}`: list, create, get, update and soft delete. */
+export function endpointCrudRoutes(route: Route): void {
   route(
     {
       method: 'get',
@@ -30,11 +25,7 @@ export function endpointRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'A page of endpoints, newest first', schema: listEnvelope(EndpointSchema) } },
     },
     async (ctx, { query }) => {
-      const page = await ctx.state.services.endpoints.list(ctx.state.actor!, {
-        ...pageRequest(query),
-        status: query.status,
-        eventType: query.event_type,
-      });
+      const page = await ctx.state.services.endpoints.list(ctx.state.actor!, query);
       ctx.body = presentList(page, presentEndpoint);
     },
   );
@@ -54,7 +45,7 @@ export function endpointRoutes(table: RouteTable): Router<AppState> {
     },
     async (ctx, { body }) => {
       const held = ctx.state.idempotency;
-      const answer = (created: { endpoint: Endpoint; secret: string }) => ({ ...presentEndpoint(created.endpoint), signing_secret: created.secret });
+      const answer = presentCreatedEndpoint;
       // With an Idempotency-Key the answer is stored in the endpoint's transaction: a crash leaves both or neither.
       const created = await ctx.state.services.endpoints.create(ctx.state.actor!, body, {
         ...(held && { inTransaction: (tx, c) => held.complete(tx, 201, answer(c)) }),
@@ -101,30 +92,19 @@ export function endpointRoutes(table: RouteTable): Router<AppState> {
 
   route(
     {
-      method: 'get',
-      path: '/endpoints/:id/deliveries',
-      operationId: 'listEndpointDeliveries',
-      summary: "List an endpoint's deliveries",
-      tag: 'Deliveries',
+      method: 'delete',
+      path: '/endpoints/:id',
+      operationId: 'deleteEndpoint',
+      summary: 'Delete an endpoint',
+      description:
+        'Soft delete: the endpoint is no longer listed or found and gets no new deliveries; deliveries already under way still complete.',
+      tag: 'Endpoints',
       scope: 'manage_webhooks',
       params: EndpointParamsSchema,
-      query: DeliveryListQuerySchema.omit({ endpoint_id: true }),
-      responses: { 200: { description: 'A page of deliveries, newest first', schema: listEnvelope(DeliverySchema) } },
+      responses: { 200: { description: 'The endpoint is deleted', schema: EndpointDeletedSchema } },
     },
-    async (ctx, { params, query }) => {
-      const { services, actor } = ctx.state;
-      await services.endpoints.get(actor!, params.id);
-      const page = await services.deliveries.list(actor!, {
-        ...pageRequest(query),
-        endpointId: params.id,
-        status: query.status,
-        eventType: query.event_type,
-        after: query.after ? new Date(query.after) : undefined,
-        before: query.before ? new Date(query.before) : undefined,
-      });
-      ctx.body = presentList(page, (d) => presentDelivery(d, services.workflows));
+    async (ctx, { params }) => {
+      ctx.body = presentDeletedEndpoint(await ctx.state.services.endpoints.delete(ctx.state.actor!, params.id));
     },
   );
-
-  return router;
 }

@@ -1,13 +1,10 @@
-import { Router } from '@koa/router';
-import type { AppState } from '../context.js';
-import { WEBHOOKS_BASE, WEBHOOKS_PREFIX, type RouteTable } from '../route-table.js';
-import { EndpointParamsSchema } from '../schemas/endpoints.js';
-import { EndpointVerifySchema, VerificationResultSchema } from '../schemas/verification.js';
+import { presentVerification } from '../../../src/presenters.js';
+import type { Route } from '../../route-table.js';
+import { EndpointParamsSchema } from '../../../src/schemas/endpoints.js';
+import { EndpointVerifySchema, VerificationResultSchema } from '../../../src/schemas/endpoints.js';
 
-export function verificationRoutes(table: RouteTable): Router<AppState> {
-  const router = new Router<AppState>({ prefix: WEBHOOKS_PREFIX });
-  const route = table.on(router, WEBHOOKS_BASE);
-
+/** `POST /endpoints/{id}/verify`. */
+export function verifyRoutes(route: Route): void {
   route(
     {
       method: 'post',
@@ -23,10 +20,8 @@ export function verificationRoutes(table: RouteTable): Router<AppState> {
       responses: { 200: { description: 'Whether the receiver proved it owns the URL', schema: VerificationResultSchema } },
     },
     async (ctx, { params }) => {
-      const result = await ctx.state.services.verification.verify(ctx.state.actor!, params.id);
-      ctx.body = { verified: result.verified, ...(result.reason !== undefined && { reason: result.reason }) };
+      const result = await ctx.state.services.endpoints.verify(ctx.state.actor!, params.id);
+      ctx.body = presentVerification(result);
     },
   );
-
-  return router;
 }
