@@ -14,7 +14,8 @@ import { createLogger } from '../../src/logger.js';
 import { secretBoxFor } from '../../src/main/key-ring.js';
 import type { Actor } from '../../src/services/actor.js';
 import { ensureTenant } from '../../src/services/api-keys.js';
-import type { EndpointCreateInput, EndpointUpdateInput } from '../../src/services/endpoints.js';
+import { EndpointCreateSchema, EndpointTestSchema, EndpointUpdateSchema } from '../../src/schemas/endpoints.js';
+import type { z } from 'zod';
 import { createServices } from '../../src/services/index.js';
 import { createOperationalEventPublisher } from '../../src/services/operational-events.js';
 import { createDeliveryWorkflows, type DeliveryWorkflows } from '../../src/temporal/client.js';
@@ -53,8 +54,8 @@ export interface HarnessWorkerOptions {
 export interface HarnessTenant {
   id: string;
   actor: Actor;
-  createEndpoint(input: EndpointCreateInput): Promise<{ endpoint: Endpoint; secret: string }>;
-  updateEndpoint(id: string, input: EndpointUpdateInput): Promise<Endpoint>;
+  createEndpoint(input: z.input<typeof EndpointCreateSchema>): Promise<{ endpoint: Endpoint; secret: string }>;
+  updateEndpoint(id: string, input: z.input<typeof EndpointUpdateSchema>): Promise<Endpoint>;
   /** Publishes an event and returns the ids of its deliveries. */
   publish(type: string, data: Record<string, unknown>): Promise<string[]>;
   /** A test event to one endpoint (`POST /endpoints/{id}/test`); returns its delivery id. */
@@ -170,18 +171,18 @@ export async function openHarness(env: HarnessEnv, options: { identity?: string 
         return {
           id,
           actor,
-          createEndpoint: (input) => services().endpoints.create(actor, input),
-          updateEndpoint: (endpointId, input) => services().endpoints.update(actor, endpointId, input),
+          createEndpoint: (input) => services().endpoints.create(actor, EndpointCreateSchema.parse(input)),
+          updateEndpoint: (endpointId, input) => services().endpoints.update(actor, endpointId, EndpointUpdateSchema.parse(input)),
           async publish(type, data) {
             const { event } = await services().events.publish(actor, { type, data });
             const rows = await orm.em.fork().find(Delivery, { eventId: event.id }, { orderBy: { id: 'asc' } });
             return rows.map((d) => d.id);
           },
           async sendTest(endpointId) {
-            return (await services().lifecycle.sendTest(actor, endpointId, {})).id;
+            return (await services().endpoints.sendTest(actor, endpointId, EndpointTestSchema.parse({}))).id;
           },
           async retry(deliveryId) {
-            await services().replays.retry(actor, deliveryId);
+            await services().deliveries.retry(actor, deliveryId);
           },
         };
       },

@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { Delivery } from '../../../src/db/entities/index.js';
-import type { EndpointCreateInput } from '../../../src/services/endpoints.js';
+import type { z } from 'zod';
+import type { EndpointCreateSchema } from '../../../src/schemas/endpoints.js';
 import { searchAttributes } from '../../../src/temporal/search-attributes.js';
 import { deliveryWorkflowId } from '../../../src/temporal/workflow-ids.js';
 import type { Reply, ReceivedRequest } from '../../helpers/receiver.js';
@@ -26,7 +27,7 @@ const startV1: Start = async (ctx, deliveryId) => {
 };
 
 /** An endpoint answering with `reply`, and one event published to it. */
-async function oneDelivery(ctx: ScenarioContext, reply: (i: number, req: ReceivedRequest) => Reply, endpoint: Partial<EndpointCreateInput> = {}) {
+async function oneDelivery(ctx: ScenarioContext, reply: (i: number, req: ReceivedRequest) => Reply, endpoint: Partial<z.input<typeof EndpointCreateSchema>> = {}) {
   const receiver = await ctx.receiver(reply);
   const created = await ctx.tenant.createEndpoint({ url: receiver.url, event_types: ['order.created'], ...endpoint });
   ctx.secret(created.secret);
