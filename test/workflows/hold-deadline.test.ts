@@ -1,24 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { DeliveryState } from '../../workflows/messages.js';
-import { receiverPool, waitFor } from '../helpers/receiver.js';
-import { openHarness, resultWithin, type Harness } from './harness.js';
+import { waitFor } from '../helpers/receiver.js';
+import { resultWithin } from './harness.js';
+import { useWorkflowHarness } from './use-harness.js';
 
 const HOLD_DEADLINE_SECONDS = 2;
 
-let harness: Harness;
-const receivers = receiverPool();
-
-beforeAll(async () => {
-  harness = await openHarness(inject('hookline'));
-});
-afterEach(async () => {
-  await harness.stopWorkers();
-  await receivers.closeAll();
-});
-afterAll(async () => {
-  await harness?.close();
-});
+const { harness, receivers } = useWorkflowHarness();
 
 /** The workflow's failure message, or a note that it did not fail. */
 async function failureOf(handle: WorkflowHandle): Promise<string> {

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../src/config.js';
 import { Delivery } from '../../src/db/entities/index.js';
 import { searchAttributes } from '../../src/temporal/search-attributes.js';
-import { receiverPool, waitFor } from '../helpers/receiver.js';
-import { openHarness, type Harness } from './harness.js';
+import { waitFor } from '../helpers/receiver.js';
+import { useWorkflowHarness } from './use-harness.js';
 
 // Without a time-skipping test server (see README, "Workflow tests"), the default schedule runs
 // compressed: each of its waits divided by this, so its 29 hours take about five seconds.
@@ -13,19 +13,7 @@ const COMPRESSION = 20_000;
 const DEFAULT_SCHEDULE = loadConfig({}).retryScheduleSeconds;
 const JITTER = 0.2;
 
-let harness: Harness;
-const receivers = receiverPool();
-
-beforeAll(async () => {
-  harness = await openHarness(inject('hookline'));
-});
-afterEach(async () => {
-  await harness.stopWorkers();
-  await receivers.closeAll();
-});
-afterAll(async () => {
-  await harness?.close();
-});
+const { harness, receivers } = useWorkflowHarness();
 
 describe('the retry schedule', () => {
   it('attempts once per step of the default schedule, then dead-letters the delivery, fails its workflow and announces it', async () => {

@@ -1,28 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { AttemptOutcome } from '../../activities/index.js';
 import type { DeliveryState } from '../../workflows/messages.js';
 import { historyEventTypes } from '../helpers/history.js';
-import { receiverPool, waitFor } from '../helpers/receiver.js';
-import { openHarness, resultWithin, type AttemptInput, type Harness } from './harness.js';
+import { waitFor } from '../helpers/receiver.js';
+import { resultWithin, type AttemptInput } from './harness.js';
+import { useWorkflowHarness, stateOf } from './use-harness.js';
 
-let harness: Harness;
-const receivers = receiverPool();
-
-beforeAll(async () => {
-  harness = await openHarness(inject('hookline'));
-});
-afterEach(async () => {
-  await harness.stopWorkers();
-  await receivers.closeAll();
-});
-afterAll(async () => {
-  await harness?.close();
-});
-
-async function stateOf(handle: WorkflowHandle): Promise<DeliveryState> {
-  return handle.query<DeliveryState>('status');
-}
+const { harness, receivers } = useWorkflowHarness();
 
 async function waitForPhase(handle: WorkflowHandle, phase: DeliveryState['phase']): Promise<void> {
   await waitFor(async () => (await stateOf(handle)).phase === phase, 10_000, `phase ${phase}`);

@@ -1,23 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { DeliveryState } from '../../workflows/messages.js';
+import { describe, expect, it } from 'vitest';
 import { historyEventTypes } from '../helpers/history.js';
-import { receiverPool, waitFor } from '../helpers/receiver.js';
-import { openHarness, resultWithin, type Harness } from './harness.js';
+import { waitFor } from '../helpers/receiver.js';
+import { resultWithin } from './harness.js';
+import { useWorkflowHarness, stateOf } from './use-harness.js';
 
-let harness: Harness;
-const receivers = receiverPool();
-
-beforeAll(async () => {
-  harness = await openHarness(inject('hookline'));
-});
-afterEach(async () => {
-  await harness.stopWorkers();
-  await receivers.closeAll();
-});
-afterAll(async () => {
-  await harness?.close();
-});
+const { harness, receivers } = useWorkflowHarness();
 
 /**
  * Leaves the endpoint's token bucket empty, refilling only from `ms` from now on: every worker
@@ -38,10 +25,6 @@ async function refillBucket(endpointId: string, ratePerSecond: number): Promise<
     `update endpoint_rate_limits set tokens_milli = ?, refilled_at = statement_timestamp() where endpoint_id = ?`,
     [ratePerSecond * 1000, endpointId],
   );
-}
-
-async function stateOf(handle: WorkflowHandle): Promise<DeliveryState> {
-  return handle.query<DeliveryState>('status');
 }
 
 describe('rate_limit_per_second in the workflow', () => {
