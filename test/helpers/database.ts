@@ -30,6 +30,16 @@ export async function freshDatabase(baseUrl: string): Promise<PrivateDatabase> {
 }
 
 /**
+ * An empty database for a run: a fresh one on the server of `DATABASE_URL` when it is set, the
+ * embedded PGlite otherwise. `drop` removes it (or stops the embedded server).
+ */
+export async function runDatabase(externalUrl: string | undefined): Promise<PrivateDatabase> {
+  if (externalUrl) return freshDatabase(externalUrl);
+  const embedded = await startEmbeddedPostgres({});
+  return { url: embedded.url, drop: () => embedded.stop() };
+}
+
+/**
  * A migrated database of one test file's own, for tests that act on every row (re-encrypting the
  * whole database) and must not touch the rows of files running beside them: a new database on
  * the run's PostgreSQL, or a second, in-memory embedded one.

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../src/temporal/dev-server.js';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createOrm } from '../../src/db/orm.js';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
-import { freshDatabase } from './database.js';
+import { runDatabase } from './database.js';
 
 export interface TestEnvironment {
   databaseUrl: string;
@@ -37,9 +36,8 @@ export default async function setup(project: TestProject) {
   writeFileSync(workflowBundlePath, bundle.code);
 
   const external = process.env.DATABASE_URL;
-  const database = external ? await freshDatabase(external) : undefined;
-  const embedded = external ? undefined : await startEmbeddedPostgres({});
-  const databaseUrl = database?.url ?? embedded!.url;
+  const database = await runDatabase(external);
+  const databaseUrl = database.url;
   const orm = await createOrm(databaseUrl, { max: 1 });
   await orm.migrator.up();
   await orm.close();
@@ -61,7 +59,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await devServer.stop();
-    await database?.drop();
-    await embedded?.stop();
+    await database.drop();
   };
 }

@@ -14,13 +14,12 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { startEmbeddedPostgres } from '../../../src/db/embedded.js';
 import { createOrm } from '../../../src/db/orm.js';
 import { startDevServer } from '../../../src/temporal/dev-server.js';
 import { installTemporalRuntime } from '../../../src/temporal/runtime.js';
 import { createLogger } from '../../../src/logger.js';
 import { bundleWorkflows } from '../../../src/temporal/worker.js';
-import { freshDatabase } from '../../helpers/database.js';
+import { runDatabase } from '../../helpers/database.js';
 import { historyText } from '../../helpers/history.js';
 import { receiverPool } from '../../helpers/receiver.js';
 import { openHarness, type Harness } from '../harness.js';
@@ -55,9 +54,8 @@ async function recordAll(list: Scenario[]): Promise<void> {
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
   const external = process.env.DATABASE_URL;
-  const database = external ? await freshDatabase(external) : undefined;
-  const embedded = external ? undefined : await startEmbeddedPostgres({});
-  const databaseUrl = database?.url ?? embedded!.url;
+  const database = await runDatabase(external);
+  const databaseUrl = database.url;
   let harness: Harness | undefined;
   try {
     const orm = await createOrm(databaseUrl, { max: 1 });
@@ -73,8 +71,7 @@ async function recordAll(list: Scenario[]): Promise<void> {
   } finally {
     await harness?.close();
     await devServer.stop();
-    await database?.drop();
-    await embedded?.stop();
+    await database.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
