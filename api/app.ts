@@ -12,7 +12,7 @@ import type { IdempotencyLimits } from './middleware/idempotency.js';
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from '../src/config.js';
 import { requestIdMiddleware } from './middleware/request-id.js';
 import { requestTelemetry } from './middleware/telemetry.js';
-import { MANAGE_PREFIX, RouteTable } from './route-table.js';
+import { MANAGE_PREFIX, RouteTable, WEBHOOKS_BASE } from './route-table.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { docsRoutes } from './routes/docs.js';
@@ -20,6 +20,8 @@ import { operationsRoutes } from './routes/operations.js';
 import { endpointRoutes } from './routes/endpoints/index.js';
 import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
+import { PORTAL_WEBHOOKS_BASE, portalApiRoutes, portalPageRoutes, type PortalPage } from './routes/portal.js';
+import { portalSessionRoutes } from './routes/portal-sessions.js';
 
 
 export interface AppDeps {
@@ -34,6 +36,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Deadline of requests holding an Idempotency-Key, and the lease of their claims (see requestLimits). */
   idempotency?: IdempotencyLimits;
+  /** The customer portal: its built page (none: `/portal` is a 404), who may frame it, and the base URL of its links. */
+  portal?: { page?: PortalPage | undefined; frameAncestors?: readonly string[]; publicUrl?: string | undefined };
 }
 
 /**
@@ -59,7 +63,8 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   app.use(requestTelemetry(deps.logger, metrics));
   app.use(errorMiddleware(deps.logger));
 
-  const table = new RouteTable(deps.idempotency ?? requestLimits(DEFAULT_REQUEST_TIMEOUT_SECONDS));
+  const limits = deps.idempotency ?? requestLimits(DEFAULT_REQUEST_TIMEOUT_SECONDS);
+  const table = new RouteTable(limits);
   app.use(operationsRoutes(table, { metrics, ready: deps.ready }).routes());
 
   const api = new Router<AppState>({ prefix: MANAGE_PREFIX });
@@ -71,12 +76,33 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   api.use(authMiddleware(deps.jwt));
   api.use(crossTenantReads);
   // Route modules declare full paths from the root; they are mounted under the prefix here.
-  const modules = [endpointRoutes(table), eventRoutes(table), eventTypeRoutes(table), deliveryRoutes(table), auditLogRoutes(table)];
+  const modules = [
+    endpointRoutes(table),
+    eventRoutes(table),
+    eventTypeRoutes(table),
+    deliveryRoutes(table),
+    auditLogRoutes(table),
+    portalSessionRoutes(table, { publicUrl: deps.portal?.publicUrl }),
+  ];
   for (const routes of modules) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true }));
   }
   const docs = docsRoutes(table);
   app.use(docs.routes());
+  const page = portalPageRoutes(table, { page: deps.portal?.page, frameAncestors: deps.portal?.frameAncestors ?? ["'self'"] });
+  app.use(page.routes());
+  app.use(page.allowedMethods({ throw: true }));
+  const mirror = new RouteTable(limits, {
+    documentIn: table,
+    from: WEBHOOKS_BASE,
+    to: PORTAL_WEBHOOKS_BASE,
+    operationPrefix: 'portal',
+    tag: 'Portal API',
+    security: 'portalToken',
+  });
+  const portalApi = portalApiRoutes(table, mirror, { services: deps.services, maxBodyBytes: deps.maxBodyBytes });
+  app.use(portalApi.routes());
+  app.use(portalApi.allowedMethods({ throw: true }));
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return Object.assign(app, { routeTable: table });

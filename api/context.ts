@@ -3,6 +3,7 @@ import type { RouterContext } from '@koa/router';
 import type { Actor } from '../src/services/actor.js';
 import type { Services } from '../src/services/index.js';
 import type { IdempotencyHandle } from './middleware/idempotency.js';
+import type { PortalSession } from '../src/db/entities/index.js';
 
 /** What the middleware puts on every request's state. */
 export interface AppState {
@@ -13,6 +14,8 @@ export interface AppState {
   body?: unknown;
   /** The Idempotency-Key claim this request holds, if it sent one. */
   idempotency?: IdempotencyHandle;
+  /** The portal session behind the request's token, on the portal's routes. */
+  portalSession?: PortalSession;
 }
 
 export type AppContext = ParameterizedContext<AppState> & RouterContext<AppState>;

@@ -37,6 +37,10 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Deliveries: 'One delivery per event and endpoint, with every attempt.',
   'Audit log': 'Who changed what, written in the same transaction as the change.',
   Operations: 'Health, readiness and this API reference; no authentication.',
+  Portal: "The customer portal: its sessions (made with an API key) and its page.",
+  'Portal API':
+    "What the portal page calls, with a portal session token: the endpoint, delivery and event-type routes of `/manage/v1/webhooks`, " +
+    "under `/portal/v1/webhooks`, for the session's tenant only (mutations refused on a read-only session).",
 };
 
 const ErrorSchema: JsonSchema = {
@@ -75,8 +79,19 @@ const ErrorSchema: JsonSchema = {
 /** The error responses a route may give, by status, with the condition that makes them possible. */
 const ERROR_RESPONSES: { status: number; name: string; description: string; applies: (r: RegisteredRoute) => boolean }[] = [
   { status: 400, name: 'BadRequest', description: 'Malformed JSON body (`malformed_json`) or a malformed header.', applies: (r) => !!r.body || !!r.idempotent },
-  { status: 401, name: 'Unauthorized', description: 'Missing, invalid or revoked bearer token (`unauthorized`).', applies: (r) => !!r.scope },
-  { status: 403, name: 'Forbidden', description: 'The token lacks the scope this route needs (`forbidden`).', applies: (r) => !!r.scope },
+  {
+    status: 401,
+    name: 'Unauthorized',
+    description:
+      'Missing, invalid or revoked bearer token (`unauthorized`); on the portal, also an expired or revoked session (`session_expired`, `session_revoked`).',
+    applies: (r) => !!r.scope || !!r.security,
+  },
+  {
+    status: 403,
+    name: 'Forbidden',
+    description: 'The token lacks the scope this route needs, or a read-only portal session tried a change (`forbidden`).',
+    applies: (r) => !!r.scope,
+  },
   { status: 404, name: 'NotFound', description: 'No such resource in this tenant and environment (`not_found`).', applies: (r) => hasPathParams(r) },
   { status: 409, name: 'Conflict', description: 'A request with the same `Idempotency-Key` is still being processed.', applies: (r) => !!r.idempotent },
   { status: 413, name: 'PayloadTooLarge', description: 'The body exceeds the size limit (`payload_too_large`).', applies: (r) => !!r.body },
@@ -276,7 +291,7 @@ function operationOf(converter: SchemaConverter, route: RegisteredRoute): Operat
     summary: route.summary,
     ...(description && { description }),
     tags: [route.tag],
-    ...(route.scope && { security: [{ bearerAuth: [] }] }),
+    ...((route.scope || route.security) && { security: [{ [route.security ?? 'bearerAuth']: [] }] }),
     ...(parameters.length > 0 && { parameters }),
     ...(route.body && {
       requestBody: {
@@ -349,6 +364,13 @@ export function buildOpenApiDocument(routes: readonly RegisteredRoute[]): OpenAp
           description:
             'An API key (`hk_test_…` for the test environment, `hk_live_…` for live; it fixes tenant, environment and scopes) ' +
             'or an admin JWT whose claims carry the tenant and scopes. Scopes: `manage_webhooks`, `publish_events`, `admin`.',
+        },
+        portalToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A portal session token (`hkp_…`, from `POST /manage/v1/portal-sessions`): one tenant and environment, until it expires or is revoked. ' +
+            'Accepted only under `/portal/v1`.',
         },
       },
     },

@@ -23,8 +23,13 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   summary: string;
   description?: string;
   tag: string;
-  /** Scope the caller needs; `null` for routes without authentication. */
+  /** Scope the caller needs; `null` for routes without authentication or scopes. */
   scope: Scope | null;
+  /**
+   * The bearer token the route takes (its OpenAPI security scheme): by default an API key or JWT
+   * when it has a scope; `portalToken` for the portal's routes, authenticated by their router.
+   */
+  security?: 'bearerAuth' | 'portalToken';
   body?: B;
   query?: Q;
   params?: P;
@@ -42,6 +47,22 @@ export interface RegisteredRoute extends RouteSpec<z.ZodType, z.ZodType, z.ZodTy
   fullPath: string;
 }
 
+/**
+ * How a table's routes appear in another table's document when they are served a second time
+ * under another prefix with another token (the portal's copy of the webhooks routes).
+ */
+export interface MirrorOptions {
+  /** The table whose document lists the copies. */
+  documentIn: RouteTable;
+  /** Replaces the start of each route's full path (`/manage/v1/webhooks` → `/portal/v1/webhooks`). */
+  from: string;
+  to: string;
+  /** Prefixes each operationId (`listEndpoints` → `portalListEndpoints`). */
+  operationPrefix: string;
+  tag: string;
+  security: 'portalToken';
+}
+
 /** Declares one route on a router (see {@link RouteTable.on}); route files of a resource folder take it. */
 export type Route = ReturnType<RouteTable['on']>;
 
@@ -52,7 +73,22 @@ export type Route = ReturnType<RouteTable['on']>;
 export class RouteTable {
   readonly routes: RegisteredRoute[] = [];
 
-  constructor(private readonly limits: IdempotencyLimits) {}
+  constructor(
+    private readonly limits: IdempotencyLimits,
+    private readonly mirror?: MirrorOptions,
+  ) {}
+
+  /** Records a declaration: in this table's document, or as a copy in the mirrored table's. */
+  private register(route: RegisteredRoute): void {
+    if (!this.mirror) {
+      this.routes.push(route);
+      return;
+    }
+    const { documentIn, from, to, operationPrefix, tag, security } = this.mirror;
+    if (!route.fullPath.startsWith(from)) throw new Error(`${route.fullPath} is not under ${from}`);
+    const operationId = operationPrefix + route.operationId[0]!.toUpperCase() + route.operationId.slice(1);
+    documentIn.routes.push({ ...route, fullPath: to + route.fullPath.slice(from.length), operationId, tag, security });
+  }
 
   /** A function that adds routes to `router`, whose paths are served under `prefix` (for the document). */
   on(router: Router<AppState>, prefix: string) {
@@ -60,7 +96,7 @@ export class RouteTable {
       spec: RouteSpec<B, Q, P>,
       handler: (ctx: AppContext, input: Validated<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<void>,
     ) => {
-      this.routes.push({ ...(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>), fullPath: prefix + spec.path });
+      this.register({ ...(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>), fullPath: prefix + spec.path });
       const middleware = [
         ...(spec.scope ? [requireScope(spec.scope)] : []),
         safeInput,

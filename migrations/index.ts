@@ -4,6 +4,7 @@ import { Migration20261123101112_endpoint_health_rate_limit } from './Migration2
 import { Migration20261201195821_dispatch_queue } from './Migration20261201195821_dispatch_queue.js';
 import { Migration20261201224954_attempt_error_code } from './Migration20261201224954_attempt_error_code.js';
 import { Migration20261201232748_idempotency_lease } from './Migration20261201232748_idempotency_lease.js';
+import { Migration20261207231810_portal_sessions } from './Migration20261207231810_portal_sessions.js';
 
 /** Every committed migration, in order. Add a new one here after reviewing it. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261201195821_dispatch_queue', class: Migration20261201195821_dispatch_queue },
   { name: 'Migration20261201224954_attempt_error_code', class: Migration20261201224954_attempt_error_code },
   { name: 'Migration20261201232748_idempotency_lease', class: Migration20261201232748_idempotency_lease },
+  { name: 'Migration20261207231810_portal_sessions', class: Migration20261207231810_portal_sessions },
 ];

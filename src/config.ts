@@ -63,6 +63,42 @@ export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
  */
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_SECONDS = 5;
 
+/** An http(s) base URL without query or fragment; a trailing slash is dropped. */
+const publicUrl = z.string().transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL, e.g. https://webhooks.example.com' });
+    return z.NEVER;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL without credentials, query or fragment' });
+    return z.NEVER;
+  }
+  return url.href.replace(/\/+$/, '');
+});
+
+/**
+ * CSP `frame-ancestors` sources, separated by spaces or commas: `'self'`, `'none'` (or `self`,
+ * `none`), and origins such as `https://app.example.com`, `https://*.example.com`,
+ * `http://localhost:8080`. Anything else is refused, so no value can add a directive to the policy.
+ */
+const frameAncestors = z.string().transform((value, ctx) => {
+  const sources = value.split(/[\s,]+/).filter(Boolean).map((s) => (s === 'self' || s === 'none' ? `'${s}'` : s));
+  const origin = /^https?:\/\/(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$/;
+  const bad = sources.find((s) => s !== "'self'" && s !== "'none'" && !origin.test(s));
+  if (sources.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected 'self', 'none' or origins such as https://app.example.com${bad ? ` (not: ${bad})` : ''}` });
+    return z.NEVER;
+  }
+  if (sources.includes("'none'") && sources.length > 1) {
+    ctx.addIssue({ code: 'custom', message: "'none' cannot be combined with other sources" });
+    return z.NEVER;
+  }
+  return sources;
+});
+
 const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -105,6 +141,8 @@ const EnvSchema = z.object({
   HOOKLINE_WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(200),
   HOOKLINE_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100000).default(200),
   HOOKLINE_DISPATCH_BATCH: z.coerce.number().int().min(1).max(1000).default(20),
+  HOOKLINE_PUBLIC_URL: publicUrl.optional(),
+  HOOKLINE_PORTAL_FRAME_ANCESTORS: frameAncestors.default(["'self'"]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -136,6 +174,10 @@ export interface Config {
   encryptionKeys: { id: string; key: Buffer }[] | undefined;
   dataDir: string;
   maxEventBytes: number;
+  /** The URL clients reach Hookline at (HOOKLINE_PUBLIC_URL): portal links are made with it; by default the request's own origin. */
+  publicUrl: string | undefined;
+  /** Who may embed the customer portal in a frame: the CSP `frame-ancestors` sources (HOOKLINE_PORTAL_FRAME_ANCESTORS). */
+  portalFrameAncestors: string[];
   /** Limit of the URL-ownership handshake. */
   verifyTimeoutSeconds: number;
   /**
@@ -213,6 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     encryptionKeys: e.HOOKLINE_ENCRYPTION_KEYS,
     dataDir: e.HOOKLINE_DATA_DIR,
     maxEventBytes: e.HOOKLINE_MAX_EVENT_BYTES,
+    publicUrl: e.HOOKLINE_PUBLIC_URL,
+    portalFrameAncestors: e.HOOKLINE_PORTAL_FRAME_ANCESTORS,
     verifyTimeoutSeconds: e.HOOKLINE_VERIFY_TIMEOUT_SECONDS,
     requestTimeoutSeconds: e.HOOKLINE_REQUEST_TIMEOUT_SECONDS,
     housekeeping: {

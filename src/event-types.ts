@@ -61,3 +61,12 @@ export function subscribes(filter: readonly string[], eventType: string): boolea
 export function subscribersWhere(eventType: string): { $or: { eventTypes: { $contains: string[] } }[] } {
   return { $or: patternsMatching(eventType).map((pattern) => ({ eventTypes: { $contains: [pattern] } })) };
 }
+
+/**
+ * True when a filter entry stays inside `allowed` (a portal session's event types): it is one of
+ * them, or falls under one of their prefixes (`invoice.*` allows `invoice.paid` and
+ * `invoice.line.*`). `*` is allowed only by `*`.
+ */
+export function withinAllowed(entry: string, allowed: readonly string[]): boolean {
+  return allowed.some((a) => a === ALL_EVENTS || a === entry || (a.endsWith('.*') && entry.startsWith(a.slice(0, -1))));
+}

@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   audit: 'aud',
   apiKey: 'key',
   idempotency: 'idem',
+  portalSession: 'ps',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,7 +1,7 @@
 /** What REST routes and MCP tools answer: the API's JSON for each resource, written once for both. */
 import type { z } from 'zod';
 import { redactHeaders } from './delivery/sensitive-headers.js';
-import type { Attempt, AuditEntry, Delivery, Endpoint, Event } from './db/entities/index.js';
+import type { Attempt, AuditEntry, Delivery, Endpoint, Event, PortalSession } from './db/entities/index.js';
 import type { Page } from './services/pagination.js';
 import type { DeliveryWorkflows } from './temporal/client.js';
 import type { AuditEntrySchema } from './schemas/audit-log.js';
@@ -15,6 +15,7 @@ import type {
   VerificationResultSchema,
 } from './schemas/endpoints.js';
 import type { EventAcceptedSchema, EventTypeListSchema } from './schemas/events.js';
+import type { PortalSessionCreatedSchema, PortalSessionSchema } from './schemas/portal-sessions.js';
 import type { EventTypeDefinition } from './catalog/index.js';
 import type { PublishResult } from './services/events.js';
 import type { SecretRotation } from './services/endpoints/rotate-secret.js';
@@ -160,4 +161,28 @@ export function presentEventTypes(catalogue: readonly EventTypeDefinition[]): z.
     has_more: false,
     next_cursor: null,
   };
+}
+
+/** A portal session, without its token. */
+export function presentPortalSession(s: PortalSession): z.infer<typeof PortalSessionSchema> {
+  return {
+    id: s.id,
+    object: 'portal_session',
+    tenant_id: s.tenantId,
+    environment: s.environment,
+    read_only: s.readOnly,
+    event_types: s.eventTypes ?? null,
+    return_url: s.returnUrl ?? null,
+    created_at: s.createdAt.toISOString(),
+    expires_at: s.expiresAt.toISOString(),
+    revoked_at: iso(s.revokedAt),
+  };
+}
+
+/** A new portal session with its token, shown once, and the portal URL that carries it in its fragment. */
+export function presentCreatedPortalSession(
+  created: { session: PortalSession; token: string },
+  baseUrl: string,
+): z.infer<typeof PortalSessionCreatedSchema> {
+  return { ...presentPortalSession(created.session), token: created.token, url: `${baseUrl}/portal#token=${created.token}` };
 }

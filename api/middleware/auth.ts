@@ -4,11 +4,15 @@ import type { Scope } from '../../src/db/entities/index.js';
 import type { Actor } from '../../src/services/actor.js';
 import { forbidden, invalid, missingScope, unauthorized } from '../../src/services/errors.js';
 import type { JwtVerifier } from '../../src/services/jwt.js';
+import { isPortalToken } from '../../src/services/portal-sessions.js';
 import type { AppContext } from '../context.js';
 import { parsePart, refuseUnsafe } from './validate.js';
 
 /** The partner an authenticated JWT is bound to (its `partner_id` claim): admin reads stay inside it. */
 const boundPartner = new WeakMap<Actor, string>();
+
+/** The partner the caller's JWT is bound to, if any: an admin acts only for that partner's tenants. */
+export const partnerOf = (actor: Actor): string | undefined => boundPartner.get(actor);
 
 /**
  * Authenticates `Authorization: Bearer <token>` and puts the actor on the request. A token is an
@@ -19,6 +23,7 @@ export function authMiddleware(jwt: JwtVerifier | undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
     const token = match?.[1];
     if (!token) throw unauthorized('missing bearer token: send "Authorization: Bearer <API key or JWT>"');
+    if (isPortalToken(token)) throw unauthorized('a portal session token is accepted only by the portal (/portal/v1), not by this API');
     ctx.state.actor = token.startsWith('hk_')
       ? await apiKeyActor(ctx, token)
       : await jwtActor(ctx, jwt, token);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { ConfigError, type Config } from '../config.js';
 import type { SecretBox } from '../delivery/secrets.js';
 import { HttpSender } from '../delivery/http-sender.js';
@@ -18,6 +19,7 @@ import type { Logger } from '../logger.js';
 import { attemptObserver, createMetrics, serveMetrics, type Metrics } from '../metrics.js';
 import { createApp, requestLimits } from '../../api/app.js';
 import { answerClientError } from '../../api/client-errors.js';
+import { loadPortalPage } from '../../api/routes/portal.js';
 import { gracefulCloser } from './http-drain.js';
 import { readinessProbe } from './readiness.js';
 
@@ -26,6 +28,11 @@ export { secretBoxFor } from './key-ring.js';
 /** Which addresses endpoints may reach: HOOKLINE_ALLOW_PRIVATE_TARGETS and HOOKLINE_ALLOWED_TARGET_CIDRS. */
 export function addressPolicyFor(config: Config): AddressPolicy {
   return new AddressPolicy({ allowPrivate: config.allowPrivateTargets, allowCidrs: config.allowedTargetCidrs });
+}
+
+/** Where the built customer portal page is (`dist/portal`). */
+async function portalPageDir(_logger: Logger): Promise<string> {
+  return fileURLToPath(new URL('../../dist/portal', import.meta.url));
 }
 
 /** Connects to PostgreSQL and brings the schema up to date. */
@@ -79,6 +86,11 @@ export async function startApi(
     ready: readiness.check,
     idempotency: requestLimits(config.requestTimeoutSeconds),
     metrics: deps.metrics ?? createMetrics({ database: { orm: deps.orm, logger: deps.logger } }),
+    portal: {
+      page: loadPortalPage(await portalPageDir(deps.logger), deps.logger),
+      frameAncestors: config.portalFrameAncestors,
+      publicUrl: config.publicUrl,
+    },
   });
   const server = app.listen(config.port, config.host);
   server.on('clientError', answerClientError);

@@ -13,6 +13,11 @@ export interface Actor {
    * writes always go to `tenantId`.
    */
   readTenantIds?: string[] | undefined;
+  /**
+   * The event types a portal session offers (its `event_types`): what the actor may subscribe
+   * endpoints to and sees in the catalogue. Unset for API keys and JWTs: the whole catalogue.
+   */
+  allowedEventTypes?: readonly string[] | undefined;
 }
 
 /** The tenant and environment condition of every read. */

@@ -11,6 +11,7 @@ import { createDeliveryService } from './deliveries.js';
 import { createAuditLogService } from './audit-log.js';
 import { createAuthService } from './auth.js';
 import { createIdempotencyService } from './idempotency.js';
+import { createPortalSessionService } from './portal-sessions.js';
 
 export interface ServiceDeps {
   orm: Orm;
@@ -47,6 +48,7 @@ export function createServices(deps: ServiceDeps) {
       auditLog: createAuditLogService(ctx),
       auth: createAuthService(ctx),
       idempotency: createIdempotencyService(ctx),
+      portalSessions: createPortalSessionService(ctx),
     };
   };
 }

@@ -135,6 +135,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS: 'soon' })).toThrow(/HOOKLINE_WORKFLOW_TASK_TIMEOUT_SECONDS/);
   });
 
+  it("reads HOOKLINE_PORTAL_FRAME_ANCESTORS as CSP sources, 'self' by default, and refuses what could add a directive", () => {
+    expect(loadConfig({}).portalFrameAncestors).toEqual(["'self'"]);
+    expect(loadConfig({ HOOKLINE_PORTAL_FRAME_ANCESTORS: 'self https://app.example.com, https://*.example.org:8443' }).portalFrameAncestors).toEqual([
+      "'self'",
+      'https://app.example.com',
+      'https://*.example.org:8443',
+    ]);
+    expect(loadConfig({ HOOKLINE_PORTAL_FRAME_ANCESTORS: "'none'" }).portalFrameAncestors).toEqual(["'none'"]);
+    for (const bad of ["https://a.example; script-src 'unsafe-inline'", '*', 'javascript:x', 'https://a.example/path', "'none' https://a.example", "'unsafe-inline'"]) {
+      expect(configError({ HOOKLINE_PORTAL_FRAME_ANCESTORS: bad }).message, bad).toContain('HOOKLINE_PORTAL_FRAME_ANCESTORS');
+    }
+  });
+
+  it('reads HOOKLINE_PUBLIC_URL without its trailing slash and refuses one with a query, fragment or credentials', () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ HOOKLINE_PUBLIC_URL: 'https://webhooks.example.com/' }).publicUrl).toBe('https://webhooks.example.com');
+    expect(loadConfig({ HOOKLINE_PUBLIC_URL: 'https://example.com/hookline/' }).publicUrl).toBe('https://example.com/hookline');
+    for (const bad of ['webhooks.example.com', 'ftp://example.com', 'https://example.com/?a=1', 'https://example.com/#x', 'https://u:p@example.com']) {
+      expect(configError({ HOOKLINE_PUBLIC_URL: bad }).message, bad).toContain('HOOKLINE_PUBLIC_URL');
+    }
+  });
+
   it('validates the dev API key format', () => {
     expect(loadConfig({ HOOKLINE_DEV_API_KEY: 'hk_test_abcdefghijklmnop' }).devApiKey).toBe('hk_test_abcdefghijklmnop');
     expect(configError({ HOOKLINE_DEV_API_KEY: 'sk_test_abcdefghijklmnop' }).message).toContain('HOOKLINE_DEV_API_KEY');

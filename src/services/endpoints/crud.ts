@@ -14,6 +14,7 @@ import { audit } from '../audit.js';
 import { invalid, notFound, validationError } from '../errors.js';
 import { disableEndpoint, signalDeliveries, wakeStoppedDeliveries } from './disable.js';
 import { findPage, type Page } from '../pagination.js';
+import { checkAllowedEventTypes } from '../portal-sessions.js';
 import type { EndpointCreate, EndpointListQuery, EndpointUpdate } from '../../schemas/endpoints.js';
 
 export interface EndpointServiceDeps {
@@ -109,6 +110,7 @@ export function createEndpointCrud({ em, secretBox, workflows, logger, addressPo
       options: { inTransaction?: (tx: EntityManager, created: { endpoint: Endpoint; secret: string }) => Promise<void> } = {},
     ): Promise<{ endpoint: Endpoint; secret: string }> {
       await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
+      checkAllowedEventTypes(actor, input.event_types, true);
       const secret = input.secret ?? generateSigningSecret();
       const status = input.status ?? 'active';
       // Made first: the sealed secret is bound to the endpoint's id.
@@ -162,6 +164,7 @@ export function createEndpointCrud({ em, secretBox, workflows, logger, addressPo
       }
       const nextStatus = input.status ?? (input.active === undefined ? undefined : input.active ? 'active' : 'disabled');
       if (input.url !== undefined) await checkUrl(input.url, actor, addressPolicy, ['body', 'url']);
+      checkAllowedEventTypes(actor, input.event_types, false);
       let stopped: string[] = [];
       const { endpoint, statusChanged } = await em.transactional(async (tx) => {
         // Locked: a 410 Gone or auto-disable changing the row meanwhile waits for this update.

@@ -25,6 +25,17 @@ export async function assertPortClosed(port: number): Promise<void> {
 
 type Pool = Record<IdKind, string[]>;
 
+/** A day-long portal session token of `tenant`. */
+async function portalToken(stack: Stack, tenant: Tenant, readOnly: boolean): Promise<string> {
+  const res = await fetch(`${stack.apiUrl}/manage/v1/portal-sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ expires_in: 86_400, read_only: readOnly }),
+  });
+  if (res.status !== 201) throw new Error(`portal session: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
 /**
  * The resources the fuzz aims at: endpoints (to a local receiver and to a closed port), an event
  * and its deliveries in the test's own tenant, the same in a foreign tenant (whose ids must stay
@@ -49,6 +60,9 @@ export class FuzzFixtures {
     readonly receiver: Receiver,
   ) {}
 
+  /** Portal session tokens of the test's own tenant: the portal routes' `own` and read-only callers. */
+  readonly portal = { token: '', readOnlyToken: '' };
+
   /** Base URLs of every endpoint the fuzz may create: the receiver and the closed port, nothing else. */
   get loopbackBases(): string[] {
     const receiver = new URL(this.receiver.url);
@@ -66,6 +80,8 @@ export class FuzzFixtures {
       receiver,
     );
     fixtures.own.tenant.push(fixtures.tenant.id);
+    fixtures.portal.token = await portalToken(stack, tenant, false);
+    fixtures.portal.readOnlyToken = await portalToken(stack, tenant, true);
     fixtures.foreign.tenant.push(fixtures.other.id, 'no_such_tenant');
     await fixtures.refresh();
     const foreignEndpoint = await created(fixtures.other, '/endpoints', { url: `http://127.0.0.1:${CLOSED_PORT}/foreign` });

@@ -33,6 +33,9 @@ export class Tally {
   }
 }
 
+/** The operations of the portal's API (`/portal/v1`), authenticated by a portal session token. */
+const isPortalOperation = (operationId: string) => operationId.startsWith('portal') || operationId === 'getCurrentPortalSession';
+
 /** Percent-encodes every byte but the unreserved ones; lone surrogates as their 3-byte (WTF-8) form. */
 export function percentEncode(text: string): string {
   let out = '';
@@ -180,11 +183,14 @@ export class FuzzRunner {
   }
 
   private authorization(plan: RequestPlan): string | undefined {
+    // The portal's routes take portal session tokens: the own tenant's, and its read-only one in
+    // the admin key's place; every other token is refused there, as portal tokens are elsewhere.
+    const portal = isPortalOperation(plan.operationId);
     switch (plan.auth) {
       case 'own':
-        return `Bearer ${this.fixtures.tenant.apiKey}`;
+        return `Bearer ${portal ? this.fixtures.portal.token : this.fixtures.tenant.apiKey}`;
       case 'admin':
-        return `Bearer ${this.fixtures.admin.apiKey}`;
+        return `Bearer ${portal ? this.fixtures.portal.readOnlyToken : this.fixtures.admin.apiKey}`;
       case 'publish_only':
         return `Bearer ${this.fixtures.publishOnly.apiKey}`;
       case 'none':
@@ -289,6 +295,6 @@ function sameSet(a: string[], b: string[]): boolean {
 function describeRaw(raw: RawRequest): string {
   const body = raw.body ? abbreviate(raw.body.toString('utf8'), 600) : '';
   // Keys are left out of reports: the kind of credential is enough to reproduce a failure.
-  const headers = { ...raw.headers, ...(raw.headers.authorization && { authorization: raw.headers.authorization.replace(/(hk_\w+?_).*/, '$1…') }) };
+  const headers = { ...raw.headers, ...(raw.headers.authorization && { authorization: raw.headers.authorization.replace(/(hkp?_\w+?_).*/, '$1…') }) };
   return `${raw.method} ${abbreviate(raw.path, 300)} ${JSON.stringify(headers)}${raw.chunked ? ' (chunked)' : ''} ${body}`;
 }
