@@ -32,6 +32,8 @@ export interface PurgeResult {
   attempts: number;
   events: number;
   idempotencyRecords: number;
+  /** Portal sessions that ended (expired) longer ago than the retention period. */
+  portalSessions?: number;
 }
 
 /** Reconciliation, auto-disable and retention purge: the work of the housekeeping Schedules. */
@@ -133,15 +135,15 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
 
     /**
      * Deletes finished deliveries older than the retention period with their attempts, the
-     * events no delivery refers to any more, expired idempotency records, and the rate-limit
-     * buckets of endpoints that no longer have a limit.
+     * events no delivery refers to any more, expired idempotency records, portal sessions expired
+     * before the retention period, and the rate-limit buckets of endpoints that no longer have a limit.
      */
     async purgeExpiredData(): Promise<PurgeResult> {
       const em = orm.em.fork();
       const cutoff = new Date(Date.now() - retentionDays * 24 * 3600 * 1000).toISOString();
       // `and <column> in (?, …)` when housekeeping is limited to some tenants; its values are `tenants`.
       const tenantSql = (column: string) => (tenants.length > 0 ? `and ${column} in (${tenants.map(() => '?').join(', ')})` : '');
-      const result: PurgeResult = { deliveries: 0, attempts: 0, events: 0, idempotencyRecords: 0 };
+      const result: PurgeResult = { deliveries: 0, attempts: 0, events: 0, idempotencyRecords: 0, portalSessions: 0 };
 
       for (;;) {
         // One statement per batch: a delivery is purged with its attempts or kept whole.
@@ -190,6 +192,14 @@ export function createHousekeepingActivities(deps: ActivityDeps) {
         tenants,
       );
       result.idempotencyRecords = idempotency[0]?.n ?? 0;
+
+      // Their creation and revocation stay in the audit log; the rows only answer GET /portal-sessions/{id}.
+      const sessions = await em.execute<{ n: number }[]>(
+        `with purged as (delete from portal_sessions where expires_at < ?::timestamptz ${tenantSql('tenant_id')} returning 1)
+         select count(*)::int as n from purged`,
+        [cutoff, ...tenants],
+      );
+      result.portalSessions = sessions[0]?.n ?? 0;
 
       await em.execute(
         `delete from endpoint_rate_limits b

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
-import { Attempt, AuditEntry, Delivery, Endpoint, Event, IdempotencyRecord } from '../../src/db/entities/index.js';
+import { Attempt, AuditEntry, Delivery, Endpoint, Event, IdempotencyRecord, PortalSession } from '../../src/db/entities/index.js';
 import { newId } from '../../src/ids.js';
 import { deliveryWorkflowId, housekeepingScheduleId, type HousekeepingJob } from '../../src/temporal/workflow-ids.js';
 import type { AutoDisableResult, PurgeResult, ReconcileResult } from '../../activities/housekeeping.js';
@@ -210,7 +210,7 @@ describe('housekeeping schedules', () => {
     expect(r.requests).toHaveLength(3);
   });
 
-  it('the retention purge deletes finished deliveries past retention with their attempts, orphaned events and expired idempotency records', async () => {
+  it('the retention purge deletes finished deliveries past retention with their attempts, orphaned events, expired idempotency records and long-ended portal sessions', async () => {
     const tenant = await stack.newTenant({ id: tenantIds.retention });
     const r = await receiver();
     const ep = await createEndpoint(tenant, { url: r.url, event_types: ['order.created', 'order.shipped'] });
@@ -254,6 +254,21 @@ describe('housekeeping schedules', () => {
       });
     const expired = record('expired-key', new Date(Date.now() - 60_000));
     const live = record('live-key', new Date(Date.now() + 3600_000));
+    const portalSession = (expiresAt: Date) =>
+      em.create(PortalSession, {
+        id: newId('portalSession'),
+        tenantId: tenant.id,
+        environment: 'test',
+        tokenHash: randomBytes(32).toString('hex'),
+        readOnly: false,
+        eventTypes: null,
+        returnUrl: null,
+        createdBy: 'test',
+        expiresAt,
+        revokedAt: null,
+      });
+    const longEnded = portalSession(new Date(Date.now() - 31 * 24 * 3600_000));
+    const recentlyEnded = portalSession(new Date(Date.now() - 3600_000));
     await em.flush();
 
     const result = await runSchedule<PurgeResult>('retention');
@@ -269,6 +284,9 @@ describe('housekeeping schedules', () => {
     expect(events).toEqual([shared.id, recent.id].sort());
     expect(await check.count(IdempotencyRecord, { id: expired.id })).toBe(0);
     expect(await check.count(IdempotencyRecord, { id: live.id })).toBe(1);
+    expect(await check.count(PortalSession, { id: longEnded.id })).toBe(0);
+    expect(await check.count(PortalSession, { id: recentlyEnded.id })).toBe(1);
+    expect(result.portalSessions).toBeGreaterThanOrEqual(1);
     expect((await tenant.api('GET', `/deliveries/${oldAlone.id}`)).status).toBe(404);
   });
 });
