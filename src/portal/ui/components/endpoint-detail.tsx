@@ -190,7 +190,7 @@ export function EndpointDetail({ id }: { id: string }) {
           <RecoverForm endpointId={endpoint.id} onRecovered={() => setLogVersion((v) => v + 1)} />
         </div>
       )}
-      <StatsPanel endpointId={endpoint.id} />
+      <StatsPanel endpointId={endpoint.id} refreshKey={logVersion} />
       <DeliveryLog endpointId={endpoint.id} refreshKey={logVersion} />
     </div>
   );

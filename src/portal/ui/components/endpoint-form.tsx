@@ -102,7 +102,7 @@ export function EndpointForm({ id }: { id?: string }) {
     if (form.eventTypes.length === 0) local.event_types = 'Choose at least one event type.';
     setErrors(local);
     setError(null);
-    if (Object.keys(local).length > 0) return;
+    if (Object.keys(local).length > 0) return focusFirstError(local);
     setSaving(true);
     try {
       const body = toInput(form, creating, original ?? undefined);
@@ -114,6 +114,7 @@ export function EndpointForm({ id }: { id?: string }) {
     } catch (e) {
       const byField = fieldErrors(e);
       setErrors(byField);
+      focusFirstError(byField);
       // A 422 whose every problem sits next to its field needs no banner beyond a pointer.
       setError(e instanceof ApiError && e.status === 422 && Object.keys(byField).length > 0 ? new Error('Please correct the fields marked below.') : e);
     } finally {
@@ -166,6 +167,17 @@ export function EndpointForm({ id }: { id?: string }) {
   );
 }
 
+/** Keyboard and screen-reader users land on the first field the server (or the form) refused. */
+function focusFirstError(errors: Record<string, string>): void {
+  const order = ['url', 'name', 'description', 'event_types', 'timeout_seconds', 'rate_limit_per_second', 'status', 'headers'];
+  const first = order.find((field) => errors[field]);
+  if (!first) return;
+  requestAnimationFrame(() => {
+    const target = first === 'event_types' || first === 'headers' ? document.querySelector<HTMLElement>(`#${first}-error`)?.closest('fieldset')?.querySelector('input') : document.getElementById(first);
+    target?.focus();
+  });
+}
+
 const invalid = (field: string, errors: Record<string, string>) =>
   errors[field] ? { 'aria-invalid': true, 'aria-describedby': `${field}-error` } : {};
 
@@ -174,12 +186,12 @@ function Field({ id, label, hint, error, children }: { id: string; label: string
     <div class="field">
       <label for={id}>{label}</label>
       {children}
-      {hint && <p class="hint">{hint}</p>}
       {error && (
         <p id={`${id}-error`} class="field-error">
           {error}
         </p>
       )}
+      {hint && <p class="hint">{hint}</p>}
     </div>
   );
 }

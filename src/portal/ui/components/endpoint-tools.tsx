@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { fieldErrors } from '../api.ts';
 import { usePortal } from '../context.ts';
 import { formatTime, isoToLocalInput, localInputToIso } from '../format.ts';
@@ -138,6 +138,12 @@ export function TestEventForm({ endpointId, onSent }: { endpointId: string; onSe
     1500,
     delivery?.status === 'pending',
   );
+
+  // The log and the stats change again when the test delivery ends.
+  const finalStatus = delivery && delivery.status !== 'pending' ? delivery.status : null;
+  useEffect(() => {
+    if (finalStatus) onSent();
+  }, [delivery?.id, finalStatus]);
 
   const send = async (event: Event) => {
     event.preventDefault();

@@ -12,17 +12,16 @@ const WINDOWS = [
 ];
 
 /** `GET /endpoints/{id}/stats` over a chosen window, as figures and a small chart. */
-export function StatsPanel({ endpointId }: { endpointId: string }) {
+export function StatsPanel({ endpointId, refreshKey = 0 }: { endpointId: string; refreshKey?: number }) {
   const { client } = usePortal();
   const [window, setWindow] = useState('24h');
   const [stats, setStats] = useState<EndpointStats | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
-    setStats(null);
     setError(null);
     client.get<EndpointStats>(`/webhooks/endpoints/${encodeURIComponent(endpointId)}/stats`, { window }).then(setStats, setError);
-  }, [endpointId, window]);
+  }, [endpointId, window, refreshKey]);
 
   return (
     <section class="panel" aria-labelledby="stats-title" data-testid="stats">
