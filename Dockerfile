@@ -12,7 +12,9 @@ RUN npm ci --no-audit --no-fund
 
 COPY . .
 # dist/workflow-bundle.js: production workers load it instead of bundling at start.
+# dist/portal: the customer portal page, built here because the runtime image is read-only.
 RUN npx tsx scripts/bundle-workflows.ts \
+ && npx tsx src/portal/main.ts \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
