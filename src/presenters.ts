@@ -120,6 +120,13 @@ export function presentEndpointStats(s: EndpointStats): z.infer<typeof EndpointS
     attempts: { count: s.attempts.count, latency_ms: s.attempts.latencyMs },
     last_success_at: iso(s.lastSuccessAt),
     last_failure_at: iso(s.lastFailureAt),
+    series: s.series.map((b) => ({
+      start: b.start.toISOString(),
+      attempts: b.attempts,
+      succeeded: b.succeeded,
+      success_rate: b.successRate,
+      latency_ms: b.latencyMs,
+    })),
   };
 }
 

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { ConfigError, type Config } from '../config.js';
 import type { SecretBox } from '../delivery/secrets.js';
 import { HttpSender } from '../delivery/http-sender.js';
@@ -19,7 +18,8 @@ import type { Logger } from '../logger.js';
 import { attemptObserver, createMetrics, serveMetrics, type Metrics } from '../metrics.js';
 import { createApp, requestLimits } from '../../api/app.js';
 import { answerClientError } from '../../api/client-errors.js';
-import { loadPortalPage } from '../../api/routes/portal.js';
+import { loadPortalPage, type PortalPage } from '../../api/routes/portal.js';
+import { ensurePortalBuild } from '../portal/build.js';
 import { gracefulCloser } from './http-drain.js';
 import { readinessProbe } from './readiness.js';
 
@@ -30,9 +30,17 @@ export function addressPolicyFor(config: Config): AddressPolicy {
   return new AddressPolicy({ allowPrivate: config.allowPrivateTargets, allowCidrs: config.allowedTargetCidrs });
 }
 
-/** Where the built customer portal page is (`dist/portal`). */
-async function portalPageDir(_logger: Logger): Promise<string> {
-  return fileURLToPath(new URL('../../dist/portal', import.meta.url));
+/**
+ * The built customer portal page, built first when missing or stale. A build that fails leaves the
+ * API up without its page (`/portal` is a 404), logged: the API and deliveries do not depend on it.
+ */
+async function portalPage(logger: Logger): Promise<PortalPage | undefined> {
+  try {
+    return loadPortalPage(await ensurePortalBuild({ logger }), logger);
+  } catch (err) {
+    logger.error({ err }, 'could not build the customer portal page; /portal answers 404');
+    return undefined;
+  }
 }
 
 /** Connects to PostgreSQL and brings the schema up to date. */
@@ -87,7 +95,7 @@ export async function startApi(
     idempotency: requestLimits(config.requestTimeoutSeconds),
     metrics: deps.metrics ?? createMetrics({ database: { orm: deps.orm, logger: deps.logger } }),
     portal: {
-      page: loadPortalPage(await portalPageDir(deps.logger), deps.logger),
+      page: await portalPage(deps.logger),
       frameAncestors: config.portalFrameAncestors,
       publicUrl: config.publicUrl,
     },

@@ -155,6 +155,9 @@ export const StatsWindowSchema = z
 export type StatsWindow = z.infer<typeof StatsWindowSchema>;
 export const DEFAULT_STATS_WINDOW = '24h' as StatsWindow;
 
+/** How many buckets the stats' `series` splits the window into. */
+export const STATS_SERIES_BUCKETS = 24;
+
 /** The seconds of a checked window (the brand says it parses). */
 export const statsWindowSeconds = (window: StatsWindow): number => parseStatsWindow(window)!;
 
@@ -224,6 +227,17 @@ export const EndpointStatsSchema = z.object({
   }),
   last_success_at: z.string().nullable(),
   last_failure_at: z.string().nullable(),
+  series: z
+    .array(
+      z.object({
+        start: z.string(),
+        attempts: z.number().int(),
+        succeeded: z.number().int().describe('Attempts answered with a 2xx'),
+        success_rate: z.number().nullable().describe('succeeded / attempts; null without attempts'),
+        latency_ms: z.object({ p50: LatencySchema, p95: LatencySchema }),
+      }),
+    )
+    .describe(`The window in ${STATS_SERIES_BUCKETS} equal buckets, oldest first: the attempts started in each, for a chart`),
 });
 
 export const EndpointDeliveriesPurgedSchema = z.object({

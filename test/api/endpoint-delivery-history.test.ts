@@ -85,6 +85,8 @@ describe('GET /endpoints/{id}/stats', () => {
       last_success_at: null,
       last_failure_at: null,
     });
+    expect(empty.body.series).toHaveLength(24);
+    expect(empty.body.series.every((b: { attempts: number }) => b.attempts === 0)).toBe(true);
 
     for (const kind of ['ok', 'ok', 'ok', 'fail', 'slow']) await publish(tenant, 'order.created', { kind });
     const early = (await tenant.api('GET', `/endpoints/${ep.id}/stats`)).body;
@@ -117,6 +119,19 @@ describe('GET /endpoints/{id}/stats', () => {
     expect(stats.last_success_at).toBe(latest(true));
     expect(stats.last_failure_at).toBe(latest(false));
     expect(Date.parse(stats.since)).toBeLessThan(Date.now() - 23 * 3600_000);
+    // The series: 24 hour-long buckets from `since`, the attempts of each, empty ones included.
+    expect(stats.series).toHaveLength(24);
+    expect(stats.series.map((b: { start: string }) => Date.parse(b.start) - Date.parse(stats.since))).toEqual(
+      Array.from({ length: 24 }, (_, i) => i * 3600_000),
+    );
+    expect(stats.series.reduce((n: number, b: { attempts: number }) => n + b.attempts, 0)).toBe(6);
+    expect(stats.series.reduce((n: number, b: { succeeded: number }) => n + b.succeeded, 0)).toBe(4);
+    const current = stats.series.at(-1);
+    expect(current).toMatchObject({ attempts: 6, succeeded: 4 });
+    expect(current.success_rate).toBeCloseTo(4 / 6, 10);
+    expect(current.latency_ms.p50).toBeCloseTo(percentileCont(durations, 0.5), 6);
+    expect(current.latency_ms.p95).toBeCloseTo(percentileCont(durations, 0.95), 6);
+    expect(stats.series[0]).toMatchObject({ attempts: 0, succeeded: 0, success_rate: null, latency_ms: { p50: null, p95: null } });
 
     // Move one delivered delivery and its attempt two hours back: a 1 h window leaves it out.
     const old = details.find((d) => d.status === 'delivered' && d.attempts[0].duration_ms < 1000)!;
@@ -129,6 +144,9 @@ describe('GET /endpoints/{id}/stats', () => {
     expect(hour.total).toBe(4);
     expect(hour.success_rate).toBeCloseTo(0.75, 10);
     expect(hour.attempts.count).toBe(5);
+    // Buckets of 2.5 minutes: the moved attempt is in none of them.
+    expect(Date.parse(hour.series[1].start) - Date.parse(hour.series[0].start)).toBe(150_000);
+    expect(hour.series.reduce((n: number, b: { attempts: number }) => n + b.attempts, 0)).toBe(5);
     const minutes = (await tenant.api('GET', `/endpoints/${ep.id}/stats?window=180m`)).body;
     expect(minutes.total).toBe(5);
     expect((await tenant.api('GET', `/endpoints/${ep.id}/stats?window=90d`)).body.attempts.count).toBe(6);

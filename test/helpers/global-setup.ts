@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { createOrm } from '../../src/db/orm.js';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
+import { ensurePortalBuild } from '../../src/portal/build.js';
 import { runDatabase } from './database.js';
 
 export interface TestEnvironment {
@@ -31,6 +32,8 @@ export default async function setup(project: TestProject) {
   const [devServer, bundle] = await Promise.all([
     startDevServer({ dbFile: join(dir, 'temporal.db'), ui: true, uiPort: 20000 + Math.floor(Math.random() * 20000) }),
     bundleWorkflows(),
+    // Once for the run, before the files' stacks start their APIs (which then find it fresh).
+    ensurePortalBuild(),
   ]);
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);

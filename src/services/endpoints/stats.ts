@@ -1,7 +1,7 @@
 import { FINISHED_DELIVERY_STATUSES, type DeliveryStatus } from '../../db/entities/index.js';
 import type { Actor } from '../actor.js';
 import type { ServiceContext } from '../context.js';
-import { statsWindowSeconds, type StatsWindow } from '../../schemas/endpoints.js';
+import { STATS_SERIES_BUCKETS, statsWindowSeconds, type StatsWindow } from '../../schemas/endpoints.js';
 import { findEndpoint } from './crud.js';
 
 export interface EndpointStats {
@@ -14,6 +14,8 @@ export interface EndpointStats {
   attempts: { count: number; latencyMs: { p50: number | null; p95: number | null; p99: number | null } };
   lastSuccessAt: Date | null;
   lastFailureAt: Date | null;
+  /** The window in equal buckets, oldest first. */
+  series: { start: Date; attempts: number; succeeded: number; successRate: number | null; latencyMs: { p50: number | null; p95: number | null } }[];
 }
 
 const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
@@ -50,6 +52,24 @@ export function createEndpointStats({ em }: ServiceContext) {
         [endpoint.id, endpoint.tenantId, sinceParam],
         'get',
       );
+      // Every bucket, empty ones too: a chart needs the gaps.
+      const bucketSeconds = seconds / STATS_SERIES_BUCKETS;
+      const buckets = await em.execute<Record<string, unknown>[]>(
+        `with b as (
+           select i, ?::timestamptz + make_interval(secs => i * ?::double precision) as start
+             from generate_series(0, ${STATS_SERIES_BUCKETS - 1}) as i
+         )
+         select b.i, b.start, count(a.id)::int as attempts,
+                count(a.id) filter (where a.response_status between 200 and 299)::int as succeeded,
+                percentile_cont(0.5) within group (order by a.duration_ms) as p50,
+                percentile_cont(0.95) within group (order by a.duration_ms) as p95
+           from b
+           left join (attempts a join deliveries d on d.id = a.delivery_id and d.endpoint_id = ? and d.tenant_id = ?)
+             on a.started_at >= b.start and a.started_at < b.start + make_interval(secs => ?::double precision)
+          group by b.i, b.start
+          order by b.i`,
+        [sinceParam, bucketSeconds, endpoint.id, endpoint.tenantId, bucketSeconds],
+      );
 
       const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, failed: 0, dead_letter: 0 };
       for (const row of byStatus) counts[row.status] = Number(row.n);
@@ -67,6 +87,17 @@ export function createEndpointStats({ em }: ServiceContext) {
         },
         lastSuccessAt: toDate(attempts.last_success_at),
         lastFailureAt: toDate(attempts.last_failure_at),
+        series: buckets.map((b) => {
+          const count = Number(b.attempts);
+          const succeeded = Number(b.succeeded);
+          return {
+            start: toDate(b.start)!,
+            attempts: count,
+            succeeded,
+            successRate: count === 0 ? null : succeeded / count,
+            latencyMs: { p50: toNumber(b.p50), p95: toNumber(b.p95) },
+          };
+        }),
       };
     },
 
