@@ -65,6 +65,16 @@ export interface EndpointStats {
   attempts: { count: number; latency_ms: { p50: number | null; p95: number | null; p99: number | null } };
   last_success_at: string | null;
   last_failure_at: string | null;
+  /** The window in equal buckets, oldest first: each bucket's attempts. */
+  series: StatsBucket[];
+}
+
+export interface StatsBucket {
+  start: string;
+  attempts: number;
+  succeeded: number;
+  success_rate: number | null;
+  latency_ms: { p50: number | null; p95: number | null };
 }
 
 export interface VerificationResult {

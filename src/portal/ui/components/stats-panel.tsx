@@ -70,10 +70,105 @@ export function StatsPanel({ endpointId, refreshKey = 0 }: { endpointId: string;
               <dd>{formatTime(stats.last_failure_at)}</dd>
             </div>
           </dl>
-          {stats.total === 0 ? <p class="muted">No deliveries in this window.</p> : <StatsChart stats={stats} />}
+          {stats.total === 0 && stats.attempts.count === 0 ? (
+            <p class="muted">No deliveries in this window.</p>
+          ) : (
+            <>
+              <SeriesChart stats={stats} />
+              <StatsChart stats={stats} />
+            </>
+          )}
         </>
       )}
     </section>
+  );
+}
+
+const SERIES_WIDTH = 360;
+const RATE_HEIGHT = 60;
+const LATENCY_HEIGHT = 60;
+
+/** `x,y` points of a line through the buckets that have a value; a gap where one has none. */
+function linePaths(values: (number | null)[], x: (i: number) => number, y: (v: number) => number): string {
+  let path = '';
+  let drawing = false;
+  values.forEach((v, i) => {
+    if (v === null) {
+      drawing = false;
+      return;
+    }
+    path += `${drawing ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)} `;
+    drawing = true;
+  });
+  return path.trim();
+}
+
+/**
+ * The window over time: one bar per bucket for the share of attempts accepted (none drawn where
+ * there were no attempts), and the p50 and p95 attempt latency as lines on their own scale.
+ */
+function SeriesChart({ stats }: { stats: EndpointStats }) {
+  const buckets = stats.series;
+  if (buckets.length === 0) return null;
+  const step = SERIES_WIDTH / buckets.length;
+  const x = (i: number) => i * step + step / 2;
+  const maxMs = Math.max(1, ...buckets.map((b) => b.latency_ms.p95 ?? 0));
+  const latencyTop = RATE_HEIGHT + 34;
+  const latencyY = (ms: number) => latencyTop + LATENCY_HEIGHT - (ms / maxMs) * LATENCY_HEIGHT;
+  const busiest = buckets.filter((b) => b.attempts > 0);
+  const summary =
+    busiest.length === 0
+      ? 'No attempts in this window'
+      : `Success rate and latency over ${buckets.length} intervals from ${formatTime(buckets[0]!.start)}: ` +
+        busiest.map((b) => `${formatTime(b.start)} ${formatPercent(b.success_rate)} of ${b.attempts}, p50 ${formatMs(b.latency_ms.p50)}`).join('; ');
+  return (
+    <figure class="chart" data-testid="stats-series">
+      <svg viewBox={`0 0 ${SERIES_WIDTH + 70} ${latencyTop + LATENCY_HEIGHT + 22}`} role="img" aria-label={summary} class="chart-svg">
+        <text x="0" y="12" class="chart-label">
+          Success rate over time
+        </text>
+        <line x1="0" x2={SERIES_WIDTH} y1={18 + RATE_HEIGHT} y2={18 + RATE_HEIGHT} class="chart-grid" />
+        {buckets.map((b, i) =>
+          b.success_rate === null ? null : (
+            <rect
+              key={b.start}
+              x={i * step + 1}
+              y={18 + RATE_HEIGHT - Math.max(b.success_rate * RATE_HEIGHT, 2)}
+              width={Math.max(step - 2, 1)}
+              height={Math.max(b.success_rate * RATE_HEIGHT, 2)}
+              class={b.success_rate >= 0.99 ? 'bar-delivered' : b.success_rate > 0 ? 'bar-pending' : 'bar-failed'}
+              data-testid="series-bar"
+            >
+              <title>{`${formatTime(b.start)}: ${formatPercent(b.success_rate)} of ${b.attempts} attempts`}</title>
+            </rect>
+          ),
+        )}
+        <text x={SERIES_WIDTH + 6} y="26" class="chart-axis">
+          100%
+        </text>
+        <text x={SERIES_WIDTH + 6} y={18 + RATE_HEIGHT} class="chart-axis">
+          0%
+        </text>
+        <text x="0" y={latencyTop - 6} class="chart-label">
+          Latency p50 / p95
+        </text>
+        <line x1="0" x2={SERIES_WIDTH} y1={latencyTop + LATENCY_HEIGHT} y2={latencyTop + LATENCY_HEIGHT} class="chart-grid" />
+        <path d={linePaths(buckets.map((b) => b.latency_ms.p95), x, latencyY)} class="line-p95" />
+        <path d={linePaths(buckets.map((b) => b.latency_ms.p50), x, latencyY)} class="line-p50" />
+        {buckets.map((b, i) =>
+          b.latency_ms.p50 === null ? null : <circle key={b.start} cx={x(i)} cy={latencyY(b.latency_ms.p50)} r="2" class="dot-p50" />,
+        )}
+        <text x={SERIES_WIDTH + 6} y={latencyTop + 8} class="chart-axis">
+          {formatMs(maxMs)}
+        </text>
+        <text x="0" y={latencyTop + LATENCY_HEIGHT + 16} class="chart-axis">
+          {formatTime(buckets[0]!.start)}
+        </text>
+        <text x={SERIES_WIDTH} y={latencyTop + LATENCY_HEIGHT + 16} class="chart-axis chart-axis-end">
+          now
+        </text>
+      </svg>
+    </figure>
   );
 }
 
