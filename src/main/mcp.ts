@@ -3,17 +3,17 @@
  * `HOOKLINE_API_KEY`'s tenant, environment and scopes. Needs DATABASE_URL, TEMPORAL_ADDRESS and
  * HOOKLINE_ENCRYPTION_KEYS. stdout carries the protocol, so logs go to stderr.
  */
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadCatalogue } from '../catalog/index.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { createMcpServer } from '../mcp/server.js';
+import { mcpServerFactory } from '../mcp/server.js';
 import { createAuthService } from '../services/auth.js';
 import { AppError } from '../services/errors.js';
 import { createServices } from '../services/index.js';
 import { connectTemporal, createDeliveryWorkflows } from '../temporal/client.js';
+import { packageVersion } from '../version.js';
 import { addressPolicyFor, exitOnConfigError, onShutdown, openDatabase, secretBoxFor, temporalSettings } from './runtime.js';
 
 const required = (name: string, why = 'required for `npm run mcp`') => new ConfigError(`Invalid configuration:\n  ${name}: ${why}`);
@@ -42,8 +42,7 @@ try {
     logger,
     addressPolicy: addressPolicyFor(config),
   });
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const server = createMcpServer({ services, apiKey, logger, version: pkg.version });
+  const server = mcpServerFactory({ services, logger, version: packageVersion() })({ apiKey });
 
   let closing: Promise<void> | undefined;
   const close = () =>
