@@ -20,7 +20,9 @@ import { operationsRoutes } from './routes/operations.js';
 import { endpointRoutes } from './routes/endpoints/index.js';
 import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
-
+import { mcpRoutes } from './routes/mcp.js';
+import { mcpServerFactory } from '../src/mcp/server.js';
+import { packageVersion } from '../src/version.js';
 
 export interface AppDeps {
   services: ReturnType<typeof createServices>;
@@ -77,8 +79,17 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   }
   const docs = docsRoutes(table);
   app.use(docs.routes());
+  // The MCP tools over HTTP: a JSON-RPC endpoint with a body the transport reads itself, so not a
+  // route of the table (nor of the OpenAPI document).
+  const mcp = mcpRoutes({
+    services: deps.services,
+    servers: mcpServerFactory({ services: deps.services, logger: deps.logger, version: packageVersion() }),
+    logger: deps.logger,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
+  app.use(mcp.routes());
+  app.use(mcp.allowedMethods({ throw: true }));
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return Object.assign(app, { routeTable: table });
-
 }
