@@ -1,4 +1,11 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
 import { receiverPool, waitFor } from '../helpers/receiver.js';
@@ -6,9 +13,13 @@ import { connectMcp, TOOLS, type McpSession } from '../helpers/mcp.js';
 import { ApiKey } from '../../src/db/entities/index.js';
 import { hashApiKey, revokeApiKey } from '../../src/services/api-keys.js';
 
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = (entry: string) => ['--import', './scripts/node-compat.mjs', '--import', 'tsx', entry];
+
 let stack: Stack;
 const receivers = receiverPool();
 const sessions: McpSession[] = [];
+const tempDirs: string[] = [];
 
 beforeAll(async () => {
   stack = await startStack({ retrySchedule: [1] });
@@ -17,6 +28,7 @@ afterAll(async () => {
   await Promise.all(sessions.map((s) => s.client.close()));
   await receivers.closeAll();
   await stack?.stop();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 const mcpUrl = () => new URL('/mcp', stack.apiUrl);
@@ -195,5 +207,149 @@ describe('MCP over HTTP (/mcp)', () => {
 
     // The API still answers after all that.
     expect((await tenant.api('GET', '/endpoints')).status).toBe(200);
+  });
+});
+
+/** The environment of `npm run mcp` with nothing set but the data directory (and a harmless log level). */
+function bareEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...process.env, HOOKLINE_DATA_DIR: dataDir, NODE_OPTIONS: '', LOG_LEVEL: 'info', ...extra };
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HOOKLINE_ENCRYPTION_KEYS', 'HOOKLINE_API_KEY', 'TEMPORAL_NAMESPACE', 'HOOKLINE_TASK_QUEUE']) {
+    if (!(name in extra)) delete env[name];
+  }
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** A data directory as a running `npm start` leaves it: runtime.json and dev-api-key. */
+function dataDirOf(runtime: { api_url: string; pid: number } | undefined, apiKey?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hookline-mcp-bridge-'));
+  tempDirs.push(dir);
+  if (runtime) writeFileSync(join(dir, 'runtime.json'), JSON.stringify({ ...runtime, started_at: new Date().toISOString() }));
+  if (apiKey) writeFileSync(join(dir, 'dev-api-key'), `${apiKey}\n`);
+  return dir;
+}
+
+async function connectBridge(env: Record<string, string>) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: tsx('src/main/mcp.ts'), cwd: repoRoot, env, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const session = { ...(await connectMcp(transport, () => stderr)), stderr: () => stderr };
+  sessions.push(session);
+  return session;
+}
+
+function runToExit(env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, tsx('src/main/mcp.ts'), { cwd: repoRoot, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('npm run mcp without variables (stdio bridge to a running stack)', () => {
+  it("forwards the client's messages to the stack's /mcp with the data directory's key", async () => {
+    const tenant = await stack.newTenant();
+    const dir = dataDirOf({ api_url: stack.apiUrl, pid: process.pid }, tenant.apiKey);
+    const mcp = await connectBridge(bareEnv(dir));
+
+    const { tools } = await mcp.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
+    const created = await mcp.call('create_webhook_endpoint', { url: 'http://127.0.0.1:9/bridge', description: 'via the bridge' });
+    expect(created.isError, JSON.stringify(created.body)).toBe(false);
+    expect((await tenant.api('GET', `/endpoints/${created.body.id}`)).body).toMatchObject({ description: 'via the bridge' });
+    const bad = await mcp.call('get_webhook_endpoint', { endpoint_id: 'ep_\u0000' });
+    expect(bad.body.error.detail[0]).toMatchObject({ loc: ['arguments', 'endpoint_id'], type: 'value_error.nul' });
+    expect(mcp.stderr()).toContain('forwarding to the running stack');
+
+    // A key revoked while the bridge runs: the next call is answered with an error, not left waiting.
+    await revoke(tenant);
+    const refused = await mcp.client.callTool({ name: 'list_webhook_endpoints', arguments: {} }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(refused?.message).toMatch(/answered 401/);
+    expect(mcp.transportErrors).toEqual([]);
+    expect(mcp.stderr()).not.toContain(tenant.apiKey);
+  });
+
+  it('prefers HOOKLINE_API_KEY over the dev key file', async () => {
+    const [fileTenant, envTenant] = [await stack.newTenant(), await stack.newTenant()];
+    const dir = dataDirOf({ api_url: stack.apiUrl, pid: process.pid }, fileTenant.apiKey);
+    const mcp = await connectBridge(bareEnv(dir, { HOOKLINE_API_KEY: envTenant.apiKey }));
+    const created = await mcp.call('create_webhook_endpoint', { url: 'http://127.0.0.1:9/env-key' });
+    expect((await envTenant.api('GET', `/endpoints/${created.body.id}`)).status).toBe(200);
+    expect((await fileTenant.api('GET', `/endpoints/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('exits 2 with a message on stderr when no stack runs, its process is gone, it does not answer, or the key is refused', async () => {
+    const tenant = await stack.newTenant();
+    const exited = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => exited.once('exit', resolve));
+    const deadPort = await closedPort();
+    const cases: [string, string, RegExp][] = [
+      ['no runtime.json', dataDirOf(undefined, tenant.apiKey), /No running Hookline found: .*runtime\.json does not exist/],
+      ['a process that exited', dataDirOf({ api_url: stack.apiUrl, pid: exited.pid! }, tenant.apiKey), /\(pid \d+\) has exited/],
+      ['a port nobody listens on', dataDirOf({ api_url: `http://127.0.0.1:${deadPort}`, pid: process.pid }, tenant.apiKey), /does not answer/],
+      ['an unknown key', dataDirOf({ api_url: stack.apiUrl, pid: process.pid }, 'hk_test_notarealkey'), /dev-api-key: invalid or revoked API key/],
+      ['no key', dataDirOf({ api_url: stack.apiUrl, pid: process.pid }), /HOOKLINE_API_KEY: required/],
+    ];
+    const runs = await Promise.all(cases.map(([, dir]) => runToExit(bareEnv(dir))));
+    runs.forEach((run, i) => {
+      const [what, , message] = cases[i]!;
+      expect(run.code, `${what}: ${run.stderr}`).toBe(2);
+      expect(run.stderr, what).toMatch(message);
+      expect(run.stdout, what).toBe('');
+    });
+  });
+
+  it('reaches a real `npm start` (src/main/start.ts) through the runtime.json it writes, which it removes on shutdown', async () => {
+    const dir = dataDirOf(undefined);
+    const port = await closedPort();
+    // The run's database and Temporal, so the test does not boot a second of each; the data
+    // directory is what `npm start` would use without them.
+    const start = spawn(process.execPath, tsx('src/main/start.ts'), {
+      cwd: repoRoot,
+      env: bareEnv(dir, {
+        DATABASE_URL: stack.env.databaseUrl,
+        TEMPORAL_ADDRESS: stack.env.temporalAddress,
+        TEMPORAL_NAMESPACE: stack.env.namespace,
+        HOOKLINE_TASK_QUEUE: `${stack.taskQueue}-start`,
+        HOOKLINE_WORKFLOW_BUNDLE: stack.env.workflowBundlePath,
+        PORT: String(port),
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    start.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    start.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => start.once('exit', resolve));
+    try {
+      await waitFor(() => existsSync(join(dir, 'runtime.json')) || undefined, 90_000, () => `npm start to write runtime.json:\n${output.slice(-1500)}`);
+      const mcp = await connectBridge(bareEnv(dir));
+      const created = await mcp.call('create_webhook_endpoint', { url: 'http://127.0.0.1:9/from-start' });
+      expect(created.isError, JSON.stringify(created.body)).toBe(false);
+      // The dev tenant's key, from the data directory, over the stack's own API.
+      const rest = await fetch(`http://127.0.0.1:${port}/manage/v1/webhooks/endpoints/${created.body.id}`, {
+        headers: { authorization: `Bearer ${readFileSync(join(dir, 'dev-api-key'), 'utf8').trim()}` },
+      });
+      expect(rest.status).toBe(200);
+      await mcp.client.close();
+    } finally {
+      start.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    expect(existsSync(join(dir, 'runtime.json'))).toBe(false);
+    expect(output).toContain(`MCP:           http://127.0.0.1:${port}/mcp`);
   });
 });
