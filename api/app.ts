@@ -22,7 +22,9 @@ import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
 import { PORTAL_WEBHOOKS_BASE, portalApiRoutes, portalPageRoutes, type PortalPage } from './routes/portal.js';
 import { portalSessionRoutes } from './routes/portal-sessions.js';
-
+import { mcpRoutes } from './routes/mcp.js';
+import { mcpServerFactory } from '../src/mcp/server.js';
+import { packageVersion } from '../src/version.js';
 
 export interface AppDeps {
   services: ReturnType<typeof createServices>;
@@ -103,8 +105,17 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   const portalApi = portalApiRoutes(table, mirror, { services: deps.services, maxBodyBytes: deps.maxBodyBytes });
   app.use(portalApi.routes());
   app.use(portalApi.allowedMethods({ throw: true }));
+  // The MCP tools over HTTP: a JSON-RPC endpoint with a body the transport reads itself, so not a
+  // route of the table (nor of the OpenAPI document).
+  const mcp = mcpRoutes({
+    services: deps.services,
+    servers: mcpServerFactory({ services: deps.services, logger: deps.logger, version: packageVersion() }),
+    logger: deps.logger,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
+  app.use(mcp.routes());
+  app.use(mcp.allowedMethods({ throw: true }));
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return Object.assign(app, { routeTable: table });
-
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { RegisteredRoute } from './route-table.js';
+import { packageVersion } from '../src/version.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -153,11 +153,6 @@ function pathParamNames(route: RegisteredRoute): string[] {
 
 function hasPathParams(route: RegisteredRoute): boolean {
   return pathParamNames(route).length > 0;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 /**

@@ -1,25 +1,39 @@
 /**
  * The MCP server process: the webhooks API as Model Context Protocol tools on stdio, acting with
- * `HOOKLINE_API_KEY`'s tenant, environment and scopes. Needs DATABASE_URL, TEMPORAL_ADDRESS and
- * HOOKLINE_ENCRYPTION_KEYS. stdout carries the protocol, so logs go to stderr.
+ * `HOOKLINE_API_KEY`'s tenant, environment and scopes. With DATABASE_URL or TEMPORAL_ADDRESS set
+ * it serves the tools itself (and needs both, HOOKLINE_ENCRYPTION_KEYS and HOOKLINE_API_KEY);
+ * with neither it forwards to the `/mcp` of the running `npm start` stack of HOOKLINE_DATA_DIR
+ * (see mcp-bridge.ts). stdout carries the protocol, so logs go to stderr.
  */
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadCatalogue } from '../catalog/index.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
-import { createMcpServer } from '../mcp/server.js';
+import { mcpServerFactory } from '../mcp/server.js';
 import { createAuthService } from '../services/auth.js';
 import { AppError } from '../services/errors.js';
 import { createServices } from '../services/index.js';
 import { connectTemporal, createDeliveryWorkflows } from '../temporal/client.js';
+import { packageVersion } from '../version.js';
+import { runMcpBridge } from './mcp-bridge.js';
 import { addressPolicyFor, exitOnConfigError, onShutdown, openDatabase, secretBoxFor, temporalSettings } from './runtime.js';
 
 const required = (name: string, why = 'required for `npm run mcp`') => new ConfigError(`Invalid configuration:\n  ${name}: ${why}`);
 
 try {
   const config = loadConfig();
+  if (!config.databaseUrl && !config.temporal.address) {
+    await runMcpBridge(config, createLogger(config.logLevel, 'hookline-mcp', pino.destination(2)));
+  } else {
+    await serveDirectly(config);
+  }
+} catch (err) {
+  exitOnConfigError(err);
+}
+
+/** Serves the tools from this process, over its own database and Temporal connections. */
+async function serveDirectly(config: Config): Promise<void> {
   if (!config.databaseUrl) throw required('DATABASE_URL');
   if (!config.temporal.address) throw required('TEMPORAL_ADDRESS');
   const apiKey = process.env.HOOKLINE_API_KEY?.trim();
@@ -42,8 +56,7 @@ try {
     logger,
     addressPolicy: addressPolicyFor(config),
   });
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const server = createMcpServer({ services, apiKey, logger, version: pkg.version });
+  const server = mcpServerFactory({ services, logger, version: packageVersion() })({ apiKey });
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -67,6 +80,4 @@ try {
 
   await server.connect(new StdioServerTransport());
   logger.info({ tenant: actor.tenantId, environment: actor.environment, scopes: actor.scopes, actor: actor.name }, 'MCP server ready on stdio');
-} catch (err) {
-  exitOnConfigError(err);
 }

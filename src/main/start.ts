@@ -12,6 +12,7 @@ import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
 import { createMetrics } from '../metrics.js';
 import { createApiKey, ensureTenant, generateApiKey } from '../services/api-keys.js';
 import type { Orm } from '../db/orm.js';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { exitOnConfigError, onShutdown, openDatabase, secretBoxFor, startApi, startWorker, temporalSettings } from './runtime.js';
 
 /** The dev key: HOOKLINE_DEV_API_KEY, else one generated once and kept in the data directory. */
@@ -58,6 +59,8 @@ try {
   const metrics = createMetrics({ database: { orm, logger } });
   const worker = await startWorker(config, { orm, secretBox, temporal, logger, metrics });
   const api = await startApi(config, { orm, secretBox, temporal, logger, metrics });
+  // For `npm run mcp` without variables: it reaches this stack through the API's /mcp.
+  writeRuntimeFile(config.dataDir, api.url);
 
   console.log(
     [
@@ -69,6 +72,7 @@ try {
       `  Database:      ${embedded ? `embedded PostgreSQL (${join(config.dataDir, 'pgdata')})` : 'DATABASE_URL'}`,
       `  API key:       ${apiKey}`,
       `  Metrics:       ${api.url}/metrics`,
+      `  MCP:           ${api.url}/mcp (or \`npm run -s mcp\` on stdio)`,
       '',
       `  curl -H "Authorization: Bearer ${apiKey}" ${api.url}/manage/v1/webhooks/endpoints`,
       '',
@@ -77,6 +81,7 @@ try {
 
   // The API first: its requests (a verification, say) may wait on this process's worker.
   onShutdown(logger, async () => {
+    removeRuntimeFile(config.dataDir);
     await api.close();
     await worker.stop();
     await orm.close();

@@ -19,12 +19,19 @@ import { mcpTools } from './tools.js';
 export interface McpServerDeps {
   /** Builds the services of one tool call, over a fresh EntityManager fork. */
   services: ReturnType<typeof createServices>;
-  /** The API key every call acts with (`HOOKLINE_API_KEY`). */
-  apiKey: string;
   logger: Logger;
   version: string;
   tools?: readonly McpTool[];
 }
+
+/** What one MCP connection acts with. */
+export interface McpConnection {
+  /** The API key every call acts with: `HOOKLINE_API_KEY` on stdio, the request's bearer token over HTTP. */
+  apiKey: string;
+}
+
+/** Builds the MCP server of one connection (see {@link mcpServerFactory}). */
+export type McpServerFactory = (connection: McpConnection) => Server;
 
 /** The REST API's scope rule: `admin` implies every scope. */
 function requireScope(actor: Actor, scope: McpTool['scope']): void {
@@ -36,40 +43,53 @@ const INSTRUCTIONS =
   'subscribed endpoint, retried until delivered or dead-lettered. Every tool maps to one route of the REST API ' +
   '(/manage/v1/webhooks) and answers with the same JSON; errors carry the same {"error": {type, message, detail}}.';
 
-/** The MCP server of the webhooks API: one tool per route, each call under the API key's tenant and scopes. */
-export function createMcpServer(deps: McpServerDeps): Server {
+/**
+ * The MCP servers of the webhooks API: one tool per route, each call under the connection's API
+ * key's tenant and scopes. The stdio process builds one server; the HTTP endpoint builds one per
+ * request (stateless Streamable HTTP), each with the key of that request.
+ */
+export function mcpServerFactory(deps: McpServerDeps): McpServerFactory {
   const tools = new Map((deps.tools ?? mcpTools).map((t) => [t.name, t]));
-  // Built once, at start: a schema that cannot be described fails here, not on the first listing.
+  // Built once, at start: a schema that cannot be described fails here, not on the first listing,
+  // and a server per HTTP request does not convert fourteen schemas each time.
   const listing = [...tools.values()].map(describeTool);
-  const server = new Server(
-    { name: 'hookline', title: 'Hookline webhooks', version: deps.version },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
-  );
-
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
-
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const tool = tools.get(request.params.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"`);
-    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
-    const started = performance.now();
-    const result = await callTool(deps, tool, request.params.arguments ?? {}, requestId);
-    deps.logger.info(
-      { requestId, tool: tool.name, isError: result.isError === true, ms: Math.round(performance.now() - started) },
-      'tool call',
+  return (connection) => {
+    const server = new Server(
+      { name: 'hookline', title: 'Hookline webhooks', version: deps.version },
+      { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
     );
-    return result;
-  });
 
-  return server;
+    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+
+    server.setRequestHandler(CallToolRequestSchema, async (request) => {
+      const tool = tools.get(request.params.name);
+      if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"`);
+      const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+      const started = performance.now();
+      const result = await callTool(deps, connection, tool, request.params.arguments ?? {}, requestId);
+      deps.logger.info(
+        { requestId, tool: tool.name, isError: result.isError === true, ms: Math.round(performance.now() - started) },
+        'tool call',
+      );
+      return result;
+    });
+
+    return server;
+  };
 }
 
 /** Authenticates, checks the route's scope, validates, runs: the REST middleware chain, for one call. */
-async function callTool(deps: McpServerDeps, tool: McpTool, args: Record<string, unknown>, requestId: string): Promise<CallToolResult> {
+async function callTool(
+  deps: McpServerDeps,
+  connection: McpConnection,
+  tool: McpTool,
+  args: Record<string, unknown>,
+  requestId: string,
+): Promise<CallToolResult> {
   try {
     const services = deps.services();
     // Per call, so a revoked key stops working at once, as it does on the REST API.
-    const actor = await services.auth.apiKeyActor(deps.apiKey, requestId, 'mcp');
+    const actor = await services.auth.apiKeyActor(connection.apiKey, requestId, 'mcp');
     requireScope(actor, tool.scope);
     const body = await tool.run({ services, actor, ...parseArguments(tool, args) });
     return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };

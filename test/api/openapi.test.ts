@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createApp, type AppDeps } from '../../api/app.js';
 import { toOpenApiPath } from '../../api/openapi.js';
+import { MCP_PATH } from '../../api/routes/mcp.js';
 import { createLogger } from '../../src/logger.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -122,6 +123,9 @@ describe('GET /openapi.json', () => {
     expect(served).toContain('POST /manage/v1/webhooks/endpoints');
     expect(served).toContain('GET /healthz');
     const documented = documentedRoutes(document);
+    // The MCP endpoint speaks JSON-RPC, as the MCP specification describes it, not a REST operation.
+    expect(served).toContain(`POST ${MCP_PATH}`);
+    served.delete(`POST ${MCP_PATH}`);
     expect([...served].filter((r) => !documented.has(r)), 'served but not in /openapi.json').toEqual([]);
     expect([...documented].filter((r) => !served.has(r)), 'in /openapi.json but not served').toEqual([]);
   });

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startStack, type Stack, type Tenant } from '../helpers/stack.js';
+import { connectMcp, TOOLS, type McpSession as Session } from '../helpers/mcp.js';
 import { receiverPool, waitFor } from '../helpers/receiver.js';
 import { ApiKey } from '../../src/db/entities/index.js';
 import { hashApiKey, revokeApiKey } from '../../src/services/api-keys.js';
@@ -12,22 +11,6 @@ import { hashApiKey, revokeApiKey } from '../../src/services/api-keys.js';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const serverArgs = ['--import', './scripts/node-compat.mjs', '--import', 'tsx', 'src/main/mcp.ts'];
 
-const TOOLS = [
-  'create_webhook_endpoint',
-  'delete_webhook_endpoint',
-  'get_webhook_delivery',
-  'get_webhook_endpoint',
-  'get_webhook_endpoint_stats',
-  'list_webhook_deliveries',
-  'list_webhook_endpoints',
-  'list_webhook_event_types',
-  'publish_webhook_event',
-  'replay_webhook_delivery',
-  'rotate_webhook_secret',
-  'send_webhook_test',
-  'update_webhook_endpoint',
-  'verify_webhook_endpoint',
-];
 
 let stack: Stack;
 const receivers = receiverPool();
@@ -50,13 +33,9 @@ function serverEnv(apiKey: string): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-interface McpSession {
-  client: Client;
+interface McpSession extends Session {
   /** What the server wrote to stderr (its logs). */
   stderr: () => string;
-  /** Transport errors, such as stdout lines that are not JSON-RPC. */
-  transportErrors: Error[];
-  call(name: string, args?: Record<string, unknown>): Promise<{ isError: boolean; body: any; result: CallToolResult }>;
 }
 
 /** Spawns `src/main/mcp.ts` with the tenant's key and connects the SDK's own client over stdio. */
@@ -70,30 +49,7 @@ async function connect(tenant: Tenant): Promise<McpSession> {
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const client = new Client({ name: 'hookline-test', version: '1.0.0' });
-  const transportErrors: Error[] = [];
-  client.onerror = (err) => transportErrors.push(err);
-  try {
-    await client.connect(transport);
-  } catch (err) {
-    throw new Error(`MCP server did not start: ${String(err)}\n${stderr}`);
-  }
-  // Listing caches the output schemas, so the client checks every structured result against them.
-  await client.listTools();
-  const session: McpSession = {
-    client,
-    stderr: () => stderr,
-    transportErrors,
-    async call(name, args = {}) {
-      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
-      expect(result.content).toHaveLength(1);
-      const [content] = result.content;
-      if (content?.type !== 'text') throw new Error(`expected text content, got ${JSON.stringify(content)}`);
-      const body = JSON.parse(content.text);
-      if (!result.isError) expect(result.structuredContent).toEqual(body);
-      return { isError: result.isError === true, body, result };
-    },
-  };
+  const session = { ...(await connectMcp(transport, () => stderr)), stderr: () => stderr };
   sessions.push(session);
   return session;
 }
