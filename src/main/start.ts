@@ -12,6 +12,9 @@ import { bindAddress, installTemporalRuntime } from '../temporal/runtime.js';
 import { createMetrics } from '../metrics.js';
 import { createApiKey, ensureTenant, generateApiKey } from '../services/api-keys.js';
 import type { Orm } from '../db/orm.js';
+import { createAuthService } from '../services/auth.js';
+import { createPortalSessionService } from '../services/portal-sessions.js';
+import { presentCreatedPortalSession } from '../presenters.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { exitOnConfigError, onShutdown, openDatabase, secretBoxFor, startApi, startWorker, temporalSettings } from './runtime.js';
 
@@ -30,6 +33,14 @@ async function ensureDevKey(config: Config, orm: Orm): Promise<string> {
     key,
   });
   return key;
+}
+
+/** A customer portal link for the dev tenant, valid for an hour: the page to try at once. */
+async function devPortalLink(orm: Orm, apiKey: string, baseUrl: string): Promise<string> {
+  const em = orm.em.fork();
+  const actor = await createAuthService({ em }).apiKeyActor(apiKey, null);
+  const created = await createPortalSessionService({ em }).create(actor, { expires_in: 3600, read_only: false });
+  return presentCreatedPortalSession(created, baseUrl).url;
 }
 
 try {
@@ -61,6 +72,7 @@ try {
   const api = await startApi(config, { orm, secretBox, temporal, logger, metrics });
   // For `npm run mcp` without variables: it reaches this stack through the API's /mcp.
   writeRuntimeFile(config.dataDir, api.url);
+  const portal = await devPortalLink(orm, apiKey, config.publicUrl ?? api.url);
 
   console.log(
     [
@@ -73,6 +85,7 @@ try {
       `  API key:       ${apiKey}`,
       `  Metrics:       ${api.url}/metrics`,
       `  MCP:           ${api.url}/mcp (or \`npm run -s mcp\` on stdio)`,
+      `  Portal:        ${portal} (valid 1 h; POST /manage/v1/portal-sessions makes more)`,
       '',
       `  curl -H "Authorization: Bearer ${apiKey}" ${api.url}/manage/v1/webhooks/endpoints`,
       '',
