@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
@@ -21,16 +23,31 @@ const screenshotDir = process.env.HOOKLINE_SCREENSHOT_DIR ?? fileURLToPath(new U
 let stack: Stack;
 let browser: Browser | undefined;
 const receivers = receiverPool();
+/** The platform's own page that embeds the portal: `/embed?src=<portal URL>` is an iframe of it. */
+let host: { server: Server; port: number };
 
 beforeAll(async () => {
   mkdirSync(screenshotDir, { recursive: true });
-  // One retry a second after the first attempt: a failing receiver dead-letters in seconds.
-  stack = await startStack({ retrySchedule: [1] });
+  const server = createServer((req, res) => {
+    const src = new URL(req.url ?? '/', 'http://host').searchParams.get('src') ?? '';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Platform settings</title><h1>Settings</h1><iframe title="Webhooks" width="1100" height="700" src="${src.replace(/"/g, '&quot;')}"></iframe>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  host = { server, port: (server.address() as AddressInfo).port };
+  stack = await startStack({
+    // One retry a second after the first attempt: a failing receiver dead-letters in seconds.
+    retrySchedule: [1],
+    // The platform's page may frame the portal when reached as localhost, not as 127.0.0.1.
+    extraEnv: { HOOKLINE_PORTAL_FRAME_ANCESTORS: `'self' http://localhost:${host.port}` },
+  });
 });
 afterAll(async () => {
   await browser?.close();
   await receivers.closeAll();
   await stack?.stop();
+  host?.server.closeAllConnections();
+  await new Promise((resolve) => host?.server.close(resolve));
 });
 
 /** A browser context of its own (its own session storage), launched inside the test so a missing browser fails it. */
@@ -115,7 +132,7 @@ describe('the customer portal, as a customer uses it', { timeout: 120_000 }, () 
     const response = await page.goto(session.url);
     const csp = response!.headers()['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).toContain(`frame-ancestors 'self' http://localhost:${host.port}`);
     expect(csp).not.toContain('unsafe-inline');
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
     expect(page.url()).not.toContain('token');
@@ -427,6 +444,34 @@ describe('a link that no longer works', () => {
       expect(seen.paths()).toEqual(['GET /portal/v1/session']);
       await shot(fresh, '11-revoked');
       await fresh.context().close();
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('embedded in an iframe', () => {
+  it('renders inside a page of an origin HOOKLINE_PORTAL_FRAME_ANCESTORS names, and is refused by any other', async () => {
+    const tenant = await stack.newTenant();
+    const session = await portalSession(tenant, { return_url: `http://localhost:${host.port}/settings` });
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      const embed = (origin: string) => `${origin}/embed?src=${encodeURIComponent(session.url)}`;
+      await page.goto(embed(`http://localhost:${host.port}`));
+      const frame = page.frameLocator('iframe');
+      await frame.getByRole('heading', { name: 'Endpoints' }).waitFor();
+      await frame.getByText('No endpoints yet').waitFor();
+      // The Back link leaves the frame for the platform's page.
+      expect(await frame.getByRole('link', { name: /Back/ }).getAttribute('target')).toBe('_top');
+      await shot(page, '14-embedded');
+
+      // 127.0.0.1 is another origin than localhost, and not named: the browser refuses to frame it.
+      const refused = await context.newPage();
+      const blocked = new Promise<string>((resolve) => refused.on('console', (m) => /frame-ancestors/.test(m.text()) && resolve(m.text())));
+      await refused.goto(embed(`http://127.0.0.1:${host.port}`));
+      expect(await blocked).toMatch(/Content Security Policy/);
+      expect(await refused.frameLocator('iframe').getByRole('heading', { name: 'Endpoints' }).count()).toBe(0);
     } finally {
       await context.close();
     }
