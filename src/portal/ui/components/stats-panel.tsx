@@ -113,7 +113,7 @@ function SeriesChart({ stats }: { stats: EndpointStats }) {
   const step = SERIES_WIDTH / buckets.length;
   const x = (i: number) => i * step + step / 2;
   const maxMs = Math.max(1, ...buckets.map((b) => b.latency_ms.p95 ?? 0));
-  const latencyTop = RATE_HEIGHT + 34;
+  const latencyTop = RATE_HEIGHT + 50;
   const latencyY = (ms: number) => latencyTop + LATENCY_HEIGHT - (ms / maxMs) * LATENCY_HEIGHT;
   const busiest = buckets.filter((b) => b.attempts > 0);
   const summary =
