@@ -11,7 +11,8 @@ export interface EmbeddedPostgres {
 /** Written next to `pgdata/` while a process serves it: PGlite has no lock of its own. */
 const OWNER_FILE = 'embedded-postgres.json';
 
-function isAlive(pid: number): boolean {
+/** True while process `pid` runs (EPERM: it exists, but is another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

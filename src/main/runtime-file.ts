@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isAlive } from '../db/embedded.js';
 
 /**
  * `<dataDir>/runtime.json`: where the `npm start` stack of a data directory serves its API, while
@@ -44,16 +45,6 @@ export type RuntimeLookup =
   | { status: 'missing' }
   | { status: 'stale'; runtime: RuntimeFile }
   | { status: 'unreadable'; reason: string };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but is another user's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The runtime file of `dataDir`, and whether the process that wrote it still runs. */
 export function readRuntimeFile(dataDir: string): RuntimeLookup {

@@ -46,3 +46,18 @@ export const listEnvelope = <T extends z.ZodType>(item: T) =>
     has_more: z.boolean(),
     next_cursor: z.string().nullable(),
   });
+
+/**
+ * An http:// or https:// URL of at most 2048 characters, without credentials in it;
+ * `credentialsMessage` says why (and where they go instead).
+ */
+export const httpUrl = (credentialsMessage: string) =>
+  z
+    .string()
+    .max(2048)
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
+    .refine((u) => {
+      const parsed = URL.parse(u);
+      return !parsed || (parsed.username === '' && parsed.password === '');
+    }, credentialsMessage);

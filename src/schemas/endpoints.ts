@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidSigningSecret } from '../delivery/secrets.js';
-import { IdParamsSchema, JsonObjectSchema, PaginationQuerySchema, TimestampSchema } from './common.js';
+import { httpUrl, IdParamsSchema, JsonObjectSchema, PaginationQuerySchema, TimestampSchema } from './common.js';
 
 /** Headers a caller may never set: they belong to the signature, the transport or the hop. */
 const RESERVED_HEADERS = new Set([
@@ -30,15 +30,9 @@ export const HeadersSchema = z
   .record(HeaderName, z.string().max(4096).regex(/^[^\r\n\0]*$/, 'header values may not contain line breaks'))
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 custom headers');
 
-export const EndpointUrlSchema = z
-  .string()
-  .max(2048)
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
-  .refine((u) => {
-    const parsed = URL.parse(u);
-    return !parsed || (parsed.username === '' && parsed.password === '');
-  }, 'credentials in the URL are not allowed; send them in `headers`, whose credential values are never shown');
+export const EndpointUrlSchema = httpUrl(
+  'credentials in the URL are not allowed; send them in `headers`, whose credential values are never shown',
+);
 
 export const EventTypeFilterSchema = z
   .string()

@@ -1,21 +1,13 @@
 import { z } from 'zod';
 import { ENVIRONMENTS } from '../db/entities/index.js';
-import { IdParamsSchema } from './common.js';
+import { httpUrl, IdParamsSchema } from './common.js';
 import { EventTypeFilterSchema } from './endpoints.js';
 
 /** A portal session lasts an hour unless asked otherwise, a day at most. */
 export const PORTAL_SESSION_DEFAULT_SECONDS = 3600;
 export const PORTAL_SESSION_MAX_SECONDS = 24 * 3600;
 
-const ReturnUrlSchema = z
-  .string()
-  .max(2048)
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
-  .refine((u) => {
-    const parsed = URL.parse(u);
-    return !parsed || (parsed.username === '' && parsed.password === '');
-  }, 'credentials in the URL are not allowed');
+const ReturnUrlSchema = httpUrl('credentials in the URL are not allowed');
 
 export const PortalSessionCreateSchema = z
   .object({

@@ -61,3 +61,16 @@ export function HeaderList({ headers, label }: { headers: Record<string, string>
     </dl>
   );
 }
+
+/** The `<option>`s of an event-type `<select>`: the catalogue the session offers. */
+export function EventTypeOptions({ eventTypes }: { eventTypes: readonly { name: string }[] }) {
+  return (
+    <>
+      {eventTypes.map((t) => (
+        <option key={t.name} value={t.name}>
+          {t.name}
+        </option>
+      ))}
+    </>
+  );
+}

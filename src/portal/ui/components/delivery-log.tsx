@@ -3,7 +3,7 @@ import { usePortal } from '../context.ts';
 import { DELIVERY_STATUS_LABELS, localInputToIso } from '../format.ts';
 import { useInterval } from '../hooks.ts';
 import type { Delivery, DeliveryStatus, List } from '../types.ts';
-import { EmptyState, ErrorMessage, Loading } from './common.tsx';
+import { EmptyState, ErrorMessage, EventTypeOptions, Loading } from './common.tsx';
 import { DeliveryItem } from './delivery-item.tsx';
 
 interface Filters {
@@ -91,11 +91,7 @@ export function DeliveryLog({ endpointId, refreshKey = 0 }: { endpointId?: strin
           <label for={`${id}-type`}>Event type</label>
           <select id={`${id}-type`} value={draft.eventType} onChange={(e) => setDraft({ ...draft, eventType: e.currentTarget.value })}>
             <option value="">Any event type</option>
-            {eventTypes.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <EventTypeOptions eventTypes={eventTypes} />
           </select>
         </div>
         <div class="field">

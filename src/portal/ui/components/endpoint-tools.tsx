@@ -4,7 +4,7 @@ import { usePortal } from '../context.ts';
 import { formatTime, isoToLocalInput, localInputToIso } from '../format.ts';
 import { useInterval } from '../hooks.ts';
 import type { Delivery, Endpoint, EndpointSecretRotated, VerificationResult } from '../types.ts';
-import { DeliveryStatusBadge, ErrorMessage } from './common.tsx';
+import { DeliveryStatusBadge, ErrorMessage, EventTypeOptions } from './common.tsx';
 import { Dialog } from './dialog.tsx';
 import { SecretReveal } from './secret-reveal.tsx';
 
@@ -166,11 +166,7 @@ export function TestEventForm({ endpointId, onSent }: { endpointId: string; onSe
         <div class="field">
           <label for="test-event-type">Event type</label>
           <select id="test-event-type" value={eventType} onChange={(e) => setEventType(e.currentTarget.value)}>
-            {eventTypes.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <EventTypeOptions eventTypes={eventTypes} />
           </select>
         </div>
         <button type="submit" class="primary" disabled={busy}>
