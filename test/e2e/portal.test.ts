@@ -66,7 +66,7 @@ async function newContext(viewport = { width: 1280, height: 900 }): Promise<Brow
   return context;
 }
 
-/** Every request the page makes to the portal API, and every CSP violation or page error it reports. */
+/** Every request the page makes to the portal API, and every CSP violation, failed load or script error it reports. */
 function watch(page: Page) {
   const api: Request[] = [];
   const problems: string[] = [];
@@ -74,7 +74,8 @@ function watch(page: Page) {
     if (new URL(r.url()).pathname.startsWith('/portal/v1/')) api.push(r);
   });
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon/.test(m.text())) problems.push(m.text());
+    // The API's 4xx answers are logged by the browser too; they are expected where a test provokes one.
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(String(e)));
   return { api, problems, paths: () => api.map((r) => `${r.method()} ${new URL(r.url()).pathname}`) };
@@ -289,7 +290,18 @@ describe('the customer portal, as a customer uses it', { timeout: 120_000 }, () 
     expect(recovered).toBeDefined();
   });
 
-  it('pauses and resumes, disables and deletes the endpoint, each change audited as the portal session', async () => {
+  it('edits, pauses and resumes, disables and deletes the endpoint, each change audited as the portal session', async () => {
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('Description (optional)').fill('Billing system');
+    // A 422 is shown at its field: a URL the API refuses.
+    await page.getByLabel('Endpoint URL').fill('ftp://127.0.0.1/hook');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#url-error').waitFor();
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await tenant.api('GET', `/endpoints/${endpointId}`)).body.description).toBe('Billing system');
+    await page.getByText('Billing system').first().waitFor();
+
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(async () => (await tenant.api('GET', `/endpoints/${endpointId}`)).body.status).toBe('paused');
     await page.getByRole('button', { name: 'Resume' }).click();
