@@ -8,6 +8,7 @@ import type { AppState } from './context.js';
 import { authMiddleware, crossTenantReads } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
 import { errorMiddleware } from './middleware/errors.js';
+import { requestServices } from './middleware/services.js';
 import type { IdempotencyLimits } from './middleware/idempotency.js';
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from '../src/config.js';
 import { requestIdMiddleware } from './middleware/request-id.js';
@@ -70,10 +71,7 @@ export function createApp(deps: AppDeps): Koa<AppState> & { routeTable: RouteTab
   app.use(operationsRoutes(table, { metrics, ready: deps.ready }).routes());
 
   const api = new Router<AppState>({ prefix: MANAGE_PREFIX });
-  api.use(async (ctx, next) => {
-    ctx.state.services = deps.services();
-    await next();
-  });
+  api.use(requestServices(deps.services));
   api.use(jsonBody(deps.maxBodyBytes));
   api.use(authMiddleware(deps.jwt));
   api.use(crossTenantReads);

@@ -14,14 +14,16 @@ const boundPartner = new WeakMap<Actor, string>();
 /** The partner the caller's JWT is bound to, if any: an admin acts only for that partner's tenants. */
 export const partnerOf = (actor: Actor): string | undefined => boundPartner.get(actor);
 
+/** The token of `Authorization: Bearer <token>`, if the request has one. */
+export const bearerToken = (ctx: AppContext): string | undefined => /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+
 /**
  * Authenticates `Authorization: Bearer <token>` and puts the actor on the request. A token is an
  * API key (`hk_test_…` / `hk_live_…`) or, when a JWT secret or JWKS URL is configured, an admin JWT.
  */
 export function authMiddleware(jwt: JwtVerifier | undefined) {
   return async (ctx: AppContext, next: Next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
-    const token = match?.[1];
+    const token = bearerToken(ctx);
     if (!token) throw unauthorized('missing bearer token: send "Authorization: Bearer <API key or JWT>"');
     if (isPortalToken(token)) throw unauthorized('a portal session token is accepted only by the portal (/portal/v1), not by this API');
     ctx.state.actor = token.startsWith('hk_')

@@ -5,6 +5,7 @@ import type { Logger } from '../../src/logger.js';
 import type { McpServerFactory } from '../../src/mcp/server.js';
 import type { createServices } from '../../src/services/index.js';
 import { AppError, forbidden, unauthorized } from '../../src/services/errors.js';
+import { bearerToken } from '../middleware/auth.js';
 import type { AppContext, AppState } from '../context.js';
 
 /** Where the MCP tools are served over Streamable HTTP. */
@@ -47,9 +48,6 @@ async function refuseForeignOrigins(ctx: AppContext, next: Next) {
   }
   await next();
 }
-
-/** The token of `Authorization: Bearer <token>`, if the request has one. */
-const bearerToken = (ctx: AppContext): string | undefined => /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
 
 /**
  * `Authorization: Bearer <API key>` on every request, before anything is parsed: 401 with

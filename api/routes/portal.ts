@@ -10,7 +10,9 @@ import { presentPortalSession } from '../../src/presenters.js';
 import { PortalSessionSchema } from '../../src/schemas/portal-sessions.js';
 import type { AppContext, AppState } from '../context.js';
 import type { RouteTable } from '../route-table.js';
+import { bearerToken } from '../middleware/auth.js';
 import { jsonBody } from '../middleware/body.js';
+import { requestServices } from '../middleware/services.js';
 import { deliveryRoutes } from './deliveries.js';
 import { endpointRoutes } from './endpoints/index.js';
 import { eventTypeRoutes } from './event-types.js';
@@ -135,7 +137,7 @@ export function portalPageRoutes(table: RouteTable, deps: { page: PortalPage | u
  * JWTs are refused here, as portal tokens are everywhere else.
  */
 async function portalAuth(ctx: AppContext, next: Next) {
-  const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+  const token = bearerToken(ctx);
   if (!token) throw unauthorized('missing portal token: open the portal from its session link');
   if (!isPortalToken(token)) throw unauthorized('the portal accepts only portal session tokens (POST /manage/v1/portal-sessions makes one)');
   const session = await ctx.state.services.portalSessions.authenticate(token);
@@ -159,10 +161,7 @@ export function portalApiRoutes(
   deps: { services: () => AppState['services']; maxBodyBytes: number },
 ): Router<AppState> {
   const router = new Router<AppState>({ prefix: PORTAL_API_PREFIX });
-  router.use(async (ctx, next) => {
-    ctx.state.services = deps.services();
-    await next();
-  });
+  router.use(requestServices(deps.services));
   router.use(jsonBody(deps.maxBodyBytes));
   router.use(portalAuth);
 

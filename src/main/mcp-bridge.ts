@@ -76,9 +76,9 @@ async function probe(mcpUrl: URL, apiKey: string, keySource: string): Promise<vo
 
 /**
  * `npm run mcp` without DATABASE_URL: a stdio MCP server that forwards every message to the
- * `/mcp` of the `npm start` stack of the data directory and its answers back. The embedded
- * database takes one connection, the stack's, so this process cannot open it; the stack's API
- * already serves the same tools with the same key checks. Resolves once the bridge runs; the
+ * `/mcp` of the `npm start` stack of the data directory and its answers back. The stack's API
+ * already serves the same tools with the same key checks, so this process needs none of the
+ * stack's addresses or keys: only its URL, from the data directory. Resolves once the bridge runs; the
  * process exits when the client closes stdin.
  */
 export async function runMcpBridge(config: Config, logger: Logger): Promise<void> {

@@ -5,8 +5,7 @@ import { isAlive } from '../db/embedded.js';
 
 /**
  * `<dataDir>/runtime.json`: where the `npm start` stack of a data directory serves its API, while
- * it runs. `npm run mcp` without DATABASE_URL reads it to reach that stack over HTTP, since the
- * embedded database takes one connection at a time (the stack's own).
+ * it runs. `npm run mcp` without DATABASE_URL reads it to reach that stack's `/mcp` over HTTP.
  */
 const RuntimeFileSchema = z.object({
   api_url: z.url(),
