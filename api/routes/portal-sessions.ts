@@ -52,7 +52,7 @@ export function portalSessionRoutes(table: RouteTable, deps: { publicUrl?: strin
     },
     async (ctx, { params }) => {
       const { services, actor } = ctx.state;
-      ctx.body = presentPortalSession(await services.portalSessions.get(actor!, params.id));
+      ctx.body = presentPortalSession(await services.portalSessions.get(actor!, params.id, partnerOf(actor!)));
     },
   );
 
@@ -70,7 +70,7 @@ export function portalSessionRoutes(table: RouteTable, deps: { publicUrl?: strin
     },
     async (ctx, { params }) => {
       const { services, actor } = ctx.state;
-      ctx.body = presentPortalSession(await services.portalSessions.revoke(actor!, params.id));
+      ctx.body = presentPortalSession(await services.portalSessions.revoke(actor!, params.id, partnerOf(actor!)));
     },
   );
 

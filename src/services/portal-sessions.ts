@@ -78,14 +78,21 @@ export function visibleEventTypes(actor: Actor, catalogue: readonly EventTypeDef
 
 /** Portal sessions: made and revoked with an API key, used with their own token on the portal's routes only. */
 export function createPortalSessionService({ em }: { em: EntityManager }) {
-  /** A session of the actor's environment, in its own tenant or (admin) any tenant; others do not exist. */
-  async function findSession(actor: Actor, id: string): Promise<PortalSession> {
-    const session = await em.findOne(PortalSession, {
-      id,
-      environment: actor.environment,
-      ...(actor.scopes.includes('admin') ? {} : { tenantId: actor.tenantId }),
-    });
-    if (!session) throw notFound('portal session');
+  /**
+   * Whether the actor may make and manage sessions for `tenantId`: its own tenant, or with the
+   * `admin` scope any existing tenant — of `partnerId` only, when the caller's JWT is bound to one.
+   */
+  async function mayActFor(actor: Actor, tenantId: string, partnerId: string | undefined): Promise<boolean> {
+    if (tenantId === actor.tenantId) return true;
+    if (!actor.scopes.includes('admin')) return false;
+    const tenant = await em.findOne(Tenant, { id: tenantId });
+    return tenant !== null && (partnerId === undefined || tenant.partnerId === partnerId);
+  }
+
+  /** A session of the actor's environment in a tenant it may act for (see mayActFor); others do not exist. */
+  async function findSession(actor: Actor, id: string, partnerId?: string): Promise<PortalSession> {
+    const session = await em.findOne(PortalSession, { id, environment: actor.environment });
+    if (!session || !(await mayActFor(actor, session.tenantId, partnerId))) throw notFound('portal session');
     return session;
   }
 
@@ -97,12 +104,11 @@ export function createPortalSessionService({ em }: { em: EntityManager }) {
      */
     async create(actor: Actor, input: PortalSessionCreate, partnerId?: string): Promise<{ session: PortalSession; token: string }> {
       const tenantId = input.tenant_id ?? actor.tenantId;
-      if (tenantId !== actor.tenantId) {
-        if (!actor.scopes.includes('admin')) throw forbidden('a portal session for another tenant needs the "admin" scope');
-        const tenant = await em.findOne(Tenant, { id: tenantId });
-        if (!tenant || (partnerId !== undefined && tenant.partnerId !== partnerId)) {
-          throw invalid('unknown tenant', [{ loc: ['body', 'tenant_id'], msg: `no tenant "${tenantId}" this token may act for`, type: 'value_error.tenant' }]);
-        }
+      if (tenantId !== actor.tenantId && !actor.scopes.includes('admin')) {
+        throw forbidden('a portal session for another tenant needs the "admin" scope');
+      }
+      if (!(await mayActFor(actor, tenantId, partnerId))) {
+        throw invalid('unknown tenant', [{ loc: ['body', 'tenant_id'], msg: `no tenant "${tenantId}" this token may act for`, type: 'value_error.tenant' }]);
       }
       const expiresAt = new Date(Date.now() + input.expires_in * 1000);
       const token = generatePortalToken(expiresAt);
@@ -136,8 +142,8 @@ export function createPortalSessionService({ em }: { em: EntityManager }) {
     get: findSession,
 
     /** Revokes a session: its token stops working on the next request. Revoking twice is the same as once. */
-    async revoke(actor: Actor, id: string): Promise<PortalSession> {
-      const session = await findSession(actor, id);
+    async revoke(actor: Actor, id: string, partnerId?: string): Promise<PortalSession> {
+      const session = await findSession(actor, id, partnerId);
       if (session.revokedAt === null) {
         session.revokedAt = new Date();
         audit(em, { ...actor, tenantId: session.tenantId }, {

@@ -220,6 +220,19 @@ describe('admin JWTs signed with HOOKLINE_JWT_SECRET', () => {
       expect(ids(await call(stack, token, 'GET', `/webhooks/endpoints?tenant_id=${outsider.id}`))).toEqual([]);
       expect((await call(stack, token, 'GET', '/webhooks/endpoints?partner_id=prt_someone_else')).status).toBe(403);
 
+      // Portal sessions: made, read and revoked only for the partner's tenants.
+      const portal = (method: string, path: string, body?: unknown) => call(stack, token, method, `/portal-sessions${path}`, body);
+      const own = await portal('POST', '', { tenant_id: sibling.id });
+      expect(own.status).toBe(201);
+      expect((await portal('POST', '', { tenant_id: outsider.id })).status).toBe(422);
+      const foreign = await call(stack, outsider.apiKey, 'POST', '/portal-sessions', {});
+      expect(foreign.status).toBe(201);
+      expect((await portal('GET', `/${foreign.body.id}`)).status).toBe(404);
+      expect((await portal('DELETE', `/${foreign.body.id}`)).status).toBe(404);
+      expect((await call(stack, outsider.apiKey, 'GET', `/portal-sessions/${foreign.body.id}`)).body.revoked_at).toBeNull();
+      expect((await portal('GET', `/${own.body.id}`)).status).toBe(200);
+      expect((await portal('DELETE', `/${own.body.id}`)).body.revoked_at).not.toBeNull();
+
       // A partner claim that does not match the tenant's partner is not a valid token.
       const mismatch = await hs256({ ...claims, tenant_id: outsider.id });
       expect((await call(stack, mismatch, 'GET', '/webhooks/endpoints')).status).toBe(401);
